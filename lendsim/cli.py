@@ -1,0 +1,164 @@
+"""The `lendsim` command line: parse arguments, delegate, turn errors into messages and exit codes.
+
+Commands (DESIGN.md, "Command line"): run, sweep, sensitivity, report, validate, scenarios.
+Exit status: 0 success; 2 bad input (one line on stderr naming the file, the key and what is
+allowed); 1 an unexpected internal error (set LENDSIM_DEBUG=1 to see its traceback).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+import tomllib
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from lendsim.cli_experiment import (
+    NoReportOpt,
+    QuietOpt,
+    ScenarioArg,
+    SeedsOpt,
+    SetOpt,
+    WorkersOpt,
+    handle_errors,
+    sensitivity,
+    sweep,
+)
+from lendsim.errors import LendsimError, OptionError
+
+SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
+LANGUAGES = ("en", "zh")
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="lendsim: an agent-based lending market — fully automated vs human-in-the-loop underwriting.",
+)
+app.command(help="Sweep parameters over a grid or a Latin hypercube; both modes per point.")(sweep)
+app.command(help="Global sensitivity (Morris or Sobol, via SALib) of a metric to parameter ranges.")(sensitivity)
+
+
+def _progress_wanted(quiet: bool) -> bool:
+    return not quiet and sys.stderr.isatty()
+
+
+def _check_lang(lang: str) -> str:
+    if lang not in LANGUAGES:
+        raise OptionError(f"--lang {lang} — must be one of: {', '.join(LANGUAGES)}")
+    return lang
+
+
+@app.command()
+@handle_errors
+def run(
+    scenario: ScenarioArg,
+    out: Annotated[Path | None, typer.Option("--out", help="Run folder (default: results/<scenario name>).")] = None,
+    seeds: SeedsOpt = None,
+    months: Annotated[int | None, typer.Option("--months", help="Simulated months (overrides simulation.months).")] = None,
+    set_: SetOpt = None,
+    no_report: NoReportOpt = False,
+    workers: WorkersOpt = None,
+    lang: Annotated[str, typer.Option("--lang", help="Report language: en or zh.")] = "en",
+    quiet: QuietOpt = False,
+) -> None:
+    """Run a scenario in both modes (automated, HITL), paired by seed, and write its run folder."""
+    from lendsim.executors import make_executor
+    from lendsim.experiment import paired_comparison, run_replications
+    from lendsim.scenario import load_scenario
+    from lendsim.store import build_manifest, write_run_folder
+
+    _check_lang(lang)
+    overrides = list(set_ or ())
+    overrides += [f"simulation.seeds={seeds}"] if seeds is not None else []
+    overrides += [f"simulation.months={months}"] if months is not None else []
+    resolved = load_scenario(scenario, overrides)
+    out_dir = out if out is not None else Path("results") / Path(scenario).stem
+    if workers is not None and workers < 1:
+        raise OptionError(f"--workers {workers} — must be a whole number ≥ 1")
+    n_workers = min(workers or os.cpu_count() or 1, resolved.simulation.seeds)
+    started = time.time()
+    executor = make_executor("serial" if n_workers == 1 else "processes", workers=n_workers)
+    try:
+        summary, monthly = run_replications(resolved, executor=executor, progress=_progress_wanted(quiet))
+    finally:
+        executor.close()
+    comparison = paired_comparison(summary)
+    manifest = build_manifest(resolved, started_at=started, finished_at=time.time(), command=sys.argv)
+    write_run_folder(out_dir, resolved, summary, monthly, comparison, manifest)
+    if not no_report:
+        from lendsim.report import build_report
+
+        build_report(out_dir, lang=lang)
+    if not quiet:
+        typer.echo(f"run: {resolved.simulation.seeds} seed(s) × 2 modes in {time.time() - started:.1f} s → {out_dir}")
+
+
+@app.command()
+@handle_errors
+def report(
+    folder: Annotated[Path, typer.Argument(help="A run or sweep folder.")],
+    lang: Annotated[str, typer.Option("--lang", help="Report language: en or zh.")] = "en",
+) -> None:
+    """(Re)build the self-contained HTML report of a run or sweep folder."""
+    from lendsim.report import build_report
+
+    path = build_report(folder, lang=_check_lang(lang))
+    typer.echo(f"report: {path}")
+
+
+@app.command()
+@handle_errors
+def validate(scenario: ScenarioArg, set_: SetOpt = None) -> None:
+    """Check a scenario file (with its extends chain and --set overrides); print the resolved scenario."""
+    from lendsim.scenario import load_scenario, scenario_to_toml
+
+    typer.echo(scenario_to_toml(load_scenario(scenario, list(set_ or ()))), nl=False)
+
+
+@app.command()
+@handle_errors
+def scenarios(
+    folder: Annotated[Path, typer.Option("--dir", help="Folder of scenario files.")] = SCENARIO_DIR,
+) -> None:
+    """List the bundled scenarios, one line each."""
+    files = sorted(folder.glob("*.toml"))
+    if not files:
+        raise OptionError(f"{folder}: no scenario files (*.toml) here")
+    width = max(len(f.stem) for f in files)
+    for path in files:
+        typer.echo(f"{path.stem:<{width}}  {_first_line(path)}")
+
+
+def _first_line(path: Path) -> str:
+    """The scenario's meta.description, first sentence; the file's first comment if it has none."""
+    try:
+        text = path.read_text(encoding="utf-8")
+        description = tomllib.loads(text).get("meta", {}).get("description", "")
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return "(unreadable)"
+    if description:
+        return description.split(". ")[0].strip().rstrip(".")
+    comments = [line.lstrip("# ").strip() for line in text.splitlines() if line.startswith("#")]
+    return next((c for c in comments if c), "")
+
+
+def main() -> None:
+    """Console entry point: internal errors exit 1 with one line (traceback with LENDSIM_DEBUG=1)."""
+    try:
+        app()
+    except LendsimError as error:  # raised outside a command, e.g. while importing options
+        typer.echo(f"error: {error}", err=True)
+        sys.exit(2)
+    except Exception as error:  # noqa: BLE001 - the last line of defence
+        if os.environ.get("LENDSIM_DEBUG"):
+            raise
+        typer.echo(f"internal error: {type(error).__name__}: {error} (set LENDSIM_DEBUG=1 for details)", err=True)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,126 @@
+"""Every metric's name and definition (DOMAIN.md, "Metrics"), as plain functions of recorded state.
+
+The model records raw monthly flows and stocks (counts and RMB) per segment; this module turns
+them into the rates of the tidy monthly table and into the headline metrics of one run. Keeping the
+definitions here, and only here, is what makes the automated and HITL numbers comparable.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from lendsim.recorder import Recorder
+
+HEADLINE_METRICS: tuple[str, ...] = (
+    "approval_rate",
+    "default_rate",
+    "false_rejection_rate",
+    "sme_funding_gap",
+    "sme_funding_gap_share",
+    "drawdown_refusal_rate",
+    "system_failure_rate",
+    "frozen_accounts",
+    "loans_originated",
+    "volume_originated",
+    "credit_losses",
+    "platform_profit",
+    "min_capital_ratio",
+    "review_cost",
+)
+"""Contract names (DESIGN.md): rates are fractions in [0, 1], money is RMB."""
+
+SEGMENTS: tuple[str, ...] = ("all", "consumer", "sme")
+"""Segments of the monthly table; later segments (score band, sector, region) append to these."""
+
+
+RAW_FLOWS: tuple[str, ...] = (
+    "applications", "applications_decided", "approved", "rejected", "system_failures",
+    "loans_originated", "volume_originated", "book_rmb", "open_loans", "principal_repaid_rmb",
+    "interest_income_rmb", "write_offs_rmb", "credit_losses", "defaults", "missed_payments", "payments_due",
+    "dpd30_balance_rmb", "dpd90_balance_rmb", "cohort_loans", "cohort_defaults",
+    "rejections_tracked", "false_rejections", "sme_viable_demand_rmb", "sme_viable_supplied_rmb",
+    "drawdowns_attempted", "drawdowns_refused", "frozen_accounts", "reviews_done", "review_queue",
+    "review_delay_days_total", "review_cost", "review_abandoned", "review_overturned_rejections",
+    "review_overturned_approvals", "supply_lost_capital",
+)
+"""Flows every run records, so every column exists even when a mechanism never fired."""
+
+PLATFORM_VALUES: tuple[str, ...] = (
+    "macro_factor", "capital_rmb", "capital_ratio", "required_capital_ratio", "leverage", "max_leverage",
+    "platform_profit", "regulator_action", "shock_active", "peak_month", "maintenance",
+)
+
+KEY_COLUMNS: tuple[str, ...] = ("mode", "seed", "month", "segment")
+
+
+def ratio(numerator: np.ndarray | float, denominator: np.ndarray | float) -> np.ndarray:
+    """numerator / denominator, and 0 where the denominator is 0 (no NaN, no inf in any output)."""
+    num = np.asarray(numerator, dtype=float)
+    den = np.asarray(denominator, dtype=float)
+    return np.divide(num, den, out=np.zeros(np.broadcast(num, den).shape), where=den != 0)
+
+
+def add_rates(table: pd.DataFrame) -> pd.DataFrame:
+    """Rates of the monthly table, from its raw columns (DOMAIN.md definitions)."""
+    t = table
+    t["approval_rate"] = ratio(t["approved"], t["applications_decided"])
+    t["system_failure_rate"] = ratio(t["system_failures"], t["applications"])
+    t["cohort_default_rate"] = ratio(t["cohort_defaults"], t["cohort_loans"])
+    t["false_rejection_rate"] = ratio(t["false_rejections"], t["rejections_tracked"])
+    t["sme_funding_gap"] = np.maximum(t["sme_viable_demand_rmb"] - t["sme_viable_supplied_rmb"], 0.0)
+    t["sme_funding_gap_share"] = ratio(t["sme_funding_gap"], t["sme_viable_demand_rmb"])
+    t["drawdown_refusal_rate"] = ratio(t["drawdowns_refused"], t["drawdowns_attempted"])
+    t["missed_payment_rate"] = ratio(t["missed_payments"], t["payments_due"])
+    t["review_delay_days"] = ratio(t["review_delay_days_total"], t["reviews_done"])
+    exposure = t["book_rmb"] + t["write_offs_rmb"]
+    t["dpd30_rate"] = ratio(t["dpd30_balance_rmb"], exposure)
+    t["dpd90_rate"] = ratio(t["dpd90_balance_rmb"], exposure)
+    return t
+
+
+def monthly_table(recorder: Recorder, mode: str, seed: int) -> pd.DataFrame:
+    """The tidy monthly table of one run: one row per (month, segment), raw flows then rates."""
+    recorder.ensure(*RAW_FLOWS)
+    months = np.arange(1, recorder.months + 1)
+    names = sorted(recorder.flows)
+    by_segment = {name: recorder.flows[name][1:] for name in names}  # (months, segments)
+    frames = []
+    labels = ("all", *recorder.segment_names)
+    for position, label in enumerate(labels):
+        columns = {
+            name: (values.sum(axis=1) if position == 0 else values[:, position - 1])
+            for name, values in by_segment.items()
+        }
+        frame = pd.DataFrame({"month": months, "segment": label, **columns})
+        frames.append(frame)
+    table = pd.concat(frames, ignore_index=True)
+    for name in PLATFORM_VALUES:
+        table[name] = np.tile(recorder.platform[name][1:], len(labels))
+    table.insert(0, "seed", seed)
+    table.insert(0, "mode", mode)
+    table = add_rates(table)
+    return table.sort_values(["month", "segment"], kind="stable").reset_index(drop=True)
+
+
+def headline_metrics(monthly: pd.DataFrame) -> dict[str, float]:
+    """The contract's headline metrics of one run, from the 'all' rows of its monthly table."""
+    t = monthly[monthly["segment"] == "all"]
+    total = t.sum(numeric_only=True)
+    gap = max(float(total["sme_viable_demand_rmb"] - total["sme_viable_supplied_rmb"]), 0.0)
+    return {
+        "approval_rate": float(ratio(total["approved"], total["applications_decided"])),
+        "default_rate": float(ratio(total["cohort_defaults"], total["cohort_loans"])),
+        "false_rejection_rate": float(ratio(total["false_rejections"], total["rejections_tracked"])),
+        "sme_funding_gap": gap,
+        "sme_funding_gap_share": float(ratio(gap, total["sme_viable_demand_rmb"])),
+        "drawdown_refusal_rate": float(ratio(total["drawdowns_refused"], total["drawdowns_attempted"])),
+        "system_failure_rate": float(ratio(total["system_failures"], total["applications"])),
+        "frozen_accounts": float(total["frozen_accounts"]),
+        "loans_originated": float(total["loans_originated"]),
+        "volume_originated": float(total["volume_originated"]),
+        "credit_losses": float(total["credit_losses"]),
+        "platform_profit": float(total["platform_profit"]),
+        "min_capital_ratio": float(t["capital_ratio"].min()),
+        "review_cost": float(total["review_cost"]),
+    }
