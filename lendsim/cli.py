@@ -39,7 +39,9 @@ app = typer.Typer(
     help="lendsim: an agent-based lending market — fully automated vs human-in-the-loop underwriting.",
 )
 app.command(help="Sweep parameters over a grid or a Latin hypercube; both modes per point.")(sweep)
-app.command(help="Global sensitivity (Morris or Sobol, via SALib) of a metric to parameter ranges.")(sensitivity)
+app.command(help="Global sensitivity (Morris or Sobol, via SALib) of a metric to parameter ranges.")(
+    sensitivity
+)
 
 
 def _progress_wanted(quiet: bool) -> bool:
@@ -56,9 +58,13 @@ def _check_lang(lang: str) -> str:
 @handle_errors
 def run(
     scenario: ScenarioArg,
-    out: Annotated[Path | None, typer.Option("--out", help="Run folder (default: results/<scenario name>).")] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Run folder (default: results/<scenario name>).")
+    ] = None,
     seeds: SeedsOpt = None,
-    months: Annotated[int | None, typer.Option("--months", help="Simulated months (overrides simulation.months).")] = None,
+    months: Annotated[
+        int | None, typer.Option("--months", help="Simulated months (overrides simulation.months).")
+    ] = None,
     set_: SetOpt = None,
     no_report: NoReportOpt = False,
     workers: WorkersOpt = None,
@@ -94,7 +100,9 @@ def run(
 
         build_report(out_dir, lang=lang)
     if not quiet:
-        typer.echo(f"run: {resolved.simulation.seeds} seed(s) × 2 modes in {time.time() - started:.1f} s → {out_dir}")
+        typer.echo(
+            f"run: {resolved.simulation.seeds} seed(s) × 2 modes in {time.time() - started:.1f} s → {out_dir}"
+        )
 
 
 @app.command()
@@ -156,7 +164,9 @@ def main() -> None:
     except Exception as error:  # noqa: BLE001 - the last line of defence
         if os.environ.get("LENDSIM_DEBUG"):
             raise
-        typer.echo(f"internal error: {type(error).__name__}: {error} (set LENDSIM_DEBUG=1 for details)", err=True)
+        typer.echo(
+            f"internal error: {type(error).__name__}: {error} (set LENDSIM_DEBUG=1 for details)", err=True
+        )
         sys.exit(1)
 
 

@@ -20,7 +20,9 @@ TOLERANCE_RMB = 0.01
 DEFAULT_DPD = 90
 
 
-def instalment(principal: np.ndarray, apr: np.ndarray, term_months: np.ndarray, interest_first: bool) -> np.ndarray:
+def instalment(
+    principal: np.ndarray, apr: np.ndarray, term_months: np.ndarray, interest_first: bool
+) -> np.ndarray:
     """The scheduled monthly payment: annuity (equal instalments) or interest only."""
     r = apr / 12.0
     if interest_first:
@@ -66,8 +68,15 @@ class LoanBook:
     def outstanding_rmb(self) -> float:
         return float(self.balance_rmb.sum())
 
-    def open(self, rows: np.ndarray, principal: np.ndarray, apr: np.ndarray, term_months: np.ndarray,
-             month: int, application_month: np.ndarray | int | None = None) -> None:
+    def open(
+        self,
+        rows: np.ndarray,
+        principal: np.ndarray,
+        apr: np.ndarray,
+        term_months: np.ndarray,
+        month: int,
+        application_month: np.ndarray | int | None = None,
+    ) -> None:
         """Open new loans in free slots (the caller guarantees the slots are free)."""
         self.is_open[rows] = True
         self.balance_rmb[rows] = principal
@@ -105,8 +114,9 @@ class LoanBook:
         arrears = self.interest_arrears_rmb + self.principal_arrears_rmb
         missed = is_open & (arrears > TOLERANCE_RMB)
         clean = is_open & ~missed
-        self.days_past_due = np.where(missed, self.days_past_due + 30,
-                                      np.where(is_open, 0, self.days_past_due)).astype(np.int16)
+        self.days_past_due = np.where(
+            missed, self.days_past_due + 30, np.where(is_open, 0, self.days_past_due)
+        ).astype(np.int16)
         defaulted = missed & (self.days_past_due >= DEFAULT_DPD)
         written_off = np.where(defaulted, self.balance_rmb, 0.0)
         repaid = clean & (self.balance_rmb <= TOLERANCE_RMB)

@@ -48,11 +48,14 @@ class LendingMarket(mesa.Model):
         self.borrowers = BorrowerTable.concatenate([consumer_table, sme_table])
         n_consumers = consumer_table.size
         self.economy = Economy(scenario, self.streams.macro)
-        self.recorder = Recorder(scenario.simulation.months, self.borrowers.is_sme.astype(np.intp),
-                                 ("consumer", "sme"))
+        self.recorder = Recorder(
+            scenario.simulation.months, self.borrowers.is_sme.astype(np.intp), ("consumer", "sme")
+        )
         self.consumers = Consumers(self, self.borrowers, slice(0, n_consumers))
         self.smes = SMEs(self, self.borrowers, slice(n_consumers, self.borrowers.size))
-        self.platform = Platform(self, scenario, self.borrowers, mode == "hitl", self.streams.review, self.recorder)
+        self.platform = Platform(
+            self, scenario, self.borrowers, mode == "hitl", self.streams.review, self.recorder
+        )
         self.regulator = Regulator(self, scenario.regulation, self.recorder)
 
     def step(self) -> None:
@@ -71,10 +74,12 @@ class LendingMarket(mesa.Model):
 
     def apply(self, draws: MonthlyDraws) -> Applications:
         has_loan = self.platform.book.is_open
-        return Applications.concatenate([
-            self.consumers.apply(draws, has_loan),
-            self.smes.apply(self.economy, draws, has_loan),
-        ])
+        return Applications.concatenate(
+            [
+                self.consumers.apply(draws, has_loan),
+                self.smes.apply(self.economy, draws, has_loan),
+            ]
+        )
 
     def update_scores(self, settled: Settlement) -> None:
         """Missed instalments cost score points; clean months slowly give them back."""

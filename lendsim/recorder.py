@@ -30,8 +30,9 @@ class Recorder:
         segments = self.segment_of_row[rows]
         self.flows[name][month] += np.bincount(segments, weights=weights, minlength=len(self.segment_names))
 
-    def add_cohort(self, name: str, cohort_month: np.ndarray, rows: np.ndarray,
-                   weights: np.ndarray | None = None) -> None:
+    def add_cohort(
+        self, name: str, cohort_month: np.ndarray, rows: np.ndarray, weights: np.ndarray | None = None
+    ) -> None:
         """Add to `name` in each row's cohort month (origination or rejection month)."""
         values = np.ones(rows.size) if weights is None else weights
         np.add.at(self.flows[name], (cohort_month, self.segment_of_row[rows]), values)

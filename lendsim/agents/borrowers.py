@@ -88,7 +88,9 @@ def _empty_state(n: int) -> dict[str, np.ndarray]:
     }
 
 
-def build_consumers(scenario: Scenario, population_rng: np.random.Generator, scoring_rng: np.random.Generator) -> BorrowerTable:
+def build_consumers(
+    scenario: Scenario, population_rng: np.random.Generator, scoring_rng: np.random.Generator
+) -> BorrowerTable:
     """Draw the consumer population: income, savings, latent quality and the score that sees it."""
     cfg = scenario.population.consumers
     n = cfg.count
@@ -119,7 +121,9 @@ def build_consumers(scenario: Scenario, population_rng: np.random.Generator, sco
     )
 
 
-def build_smes(scenario: Scenario, population_rng: np.random.Generator, scoring_rng: np.random.Generator) -> BorrowerTable:
+def build_smes(
+    scenario: Scenario, population_rng: np.random.Generator, scoring_rng: np.random.Generator
+) -> BorrowerTable:
     """Draw the SMEs: sector, revenue, online and offline quality, and the score of the online part."""
     cfg = scenario.population.smes
     n = cfg.count
@@ -130,8 +134,12 @@ def build_smes(scenario: Scenario, population_rng: np.random.Generator, scoring_
     offline = population_rng.standard_normal(n)
     quality = np.sqrt(cfg.offline_weight) * offline + np.sqrt(1.0 - cfg.offline_weight) * online
     thin = population_rng.random(n) < cfg.thin_file_share
-    savings = cfg.savings_months * cfg.margin * revenue * _buffer_spread(quality, cfg.savings_quality_corr,
-                                                                         population_rng)
+    savings = (
+        cfg.savings_months
+        * cfg.margin
+        * revenue
+        * _buffer_spread(quality, cfg.savings_quality_corr, population_rng)
+    )
     uw = scenario.underwriting
     file_corr = np.where(thin, uw.thin_file_discrimination, uw.sme_score_discrimination)
     noise = scoring_rng.standard_normal(n)
@@ -208,8 +216,14 @@ class Population(mesa.Agent):
     def count(self) -> int:
         return self.rows.stop - self.rows.start
 
-    def _distress(self, economy_factor: float, beta: np.ndarray | float, rho: float,
-                  draws: MonthlyDraws, mean_months: float) -> np.ndarray:
+    def _distress(
+        self,
+        economy_factor: float,
+        beta: np.ndarray | float,
+        rho: float,
+        draws: MonthlyDraws,
+        mean_months: float,
+    ) -> np.ndarray:
         """Start and end distress spells; return the distressed mask of this slice."""
         t, r = self.table, self.rows
         conditional = vasicek_conditional_pd(t.hazard[r], rho, beta * economy_factor)
@@ -222,8 +236,14 @@ class Population(mesa.Agent):
         t.distress_months_left[r] = left
         return left > 0
 
-    def _apply(self, apply_rate: np.ndarray | float, median_request: np.ndarray, dispersion: float,
-               draws: MonthlyDraws, has_loan: np.ndarray) -> Applications:
+    def _apply(
+        self,
+        apply_rate: np.ndarray | float,
+        median_request: np.ndarray,
+        dispersion: float,
+        draws: MonthlyDraws,
+        has_loan: np.ndarray,
+    ) -> Applications:
         t, r = self.table, self.rows
         eligible = ~has_loan[r] & ~t.awaiting_decision[r]
         applying = eligible & (draws.apply[r] < apply_rate)
@@ -241,11 +261,19 @@ class Consumers(Population):
     def live(self, economy: Economy, draws: MonthlyDraws) -> None:
         cfg = self.model.scenario.population.consumers
         t, r = self.table, self.rows
-        distressed = self._distress(economy.consumer_factor, 1.0, self.model.scenario.macro.asset_correlation,
-                                    draws, cfg.distress_months)
+        distressed = self._distress(
+            economy.consumer_factor,
+            1.0,
+            self.model.scenario.macro.asset_correlation,
+            draws,
+            cfg.distress_months,
+        )
         beta = self.model.scenario.macro.income_beta
-        shock = np.exp(beta * economy.consumer_factor + cfg.income_shock_sd * draws.cash_shock[r]
-                       - 0.5 * cfg.income_shock_sd**2)
+        shock = np.exp(
+            beta * economy.consumer_factor
+            + cfg.income_shock_sd * draws.cash_shock[r]
+            - 0.5 * cfg.income_shock_sd**2
+        )
         income = t.base_cash_rmb[r] * shock * np.where(distressed, 1.0 - cfg.distress_income_loss, 1.0)
         t.free_cash_rmb[r] = income - cfg.expense_share * t.base_cash_rmb[r]
 
@@ -269,13 +297,21 @@ class SMEs(Population):
     def live(self, economy: Economy, draws: MonthlyDraws) -> None:
         cfg = self.model.scenario.population.smes
         t, r = self.table, self.rows
-        distressed = self._distress(economy.sme_factor, self.macro_beta, self.model.scenario.macro.asset_correlation,
-                                    draws, cfg.distress_months)
+        distressed = self._distress(
+            economy.sme_factor,
+            self.macro_beta,
+            self.model.scenario.macro.asset_correlation,
+            draws,
+            cfg.distress_months,
+        )
         season = economy.seasonal(self.seasonality, self.peak_month)
         normal_revenue = t.base_cash_rmb[r] * season
         beta = self.model.scenario.macro.income_beta * self.macro_beta
-        shock = np.exp(beta * economy.sme_factor + cfg.revenue_shock_sd * draws.cash_shock[r]
-                       - 0.5 * cfg.revenue_shock_sd**2)
+        shock = np.exp(
+            beta * economy.sme_factor
+            + cfg.revenue_shock_sd * draws.cash_shock[r]
+            - 0.5 * cfg.revenue_shock_sd**2
+        )
         revenue = normal_revenue * shock * np.where(distressed, 1.0 - cfg.distress_revenue_loss, 1.0)
         t.free_cash_rmb[r] = revenue - (1.0 - cfg.margin) * normal_revenue
 

@@ -44,8 +44,15 @@ class Decisions:
 
 
 class Platform(mesa.Agent):
-    def __init__(self, model: mesa.Model, scenario: Scenario, borrowers: BorrowerTable, hitl: bool,
-                 review_rng: np.random.Generator, recorder: Recorder) -> None:
+    def __init__(
+        self,
+        model: mesa.Model,
+        scenario: Scenario,
+        borrowers: BorrowerTable,
+        hitl: bool,
+        review_rng: np.random.Generator,
+        recorder: Recorder,
+    ) -> None:
         super().__init__(model)
         self.rules = scenario.underwriting
         self.platform_cfg = scenario.platform
@@ -61,11 +68,14 @@ class Platform(mesa.Agent):
         self.shadow_savings_rmb = np.zeros(borrowers.size)
         self.queue = ReviewQueue(self.rules.hitl)
         self.capital_rmb = scenario.platform.capital_per_borrower_rmb * borrowers.size
-        self.risk_weight = np.where(borrowers.is_sme, self.regulation.corporate_risk_weight,
-                                    self.regulation.retail_risk_weight)
+        self.risk_weight = np.where(
+            borrowers.is_sme, self.regulation.corporate_risk_weight, self.regulation.retail_risk_weight
+        )
         pop = scenario.population
-        self.pd_curves = (PDCurve(pop.consumers.annual_distress_pd, pop.consumers.quality_dispersion),
-                          PDCurve(pop.smes.annual_distress_pd, pop.smes.quality_dispersion))
+        self.pd_curves = (
+            PDCurve(pop.consumers.annual_distress_pd, pop.consumers.quality_dispersion),
+            PDCurve(pop.smes.annual_distress_pd, pop.smes.quality_dispersion),
+        )
         self.profit_rmb = 0.0
         self.review_cost_rmb = 0.0
 
@@ -102,13 +112,21 @@ class Platform(mesa.Agent):
 
     def _automated(self, apps: QueuedApplications) -> Decisions:
         offer = automated_offer(self.rules, self.borrowers, apps.borrower, apps.requested_rmb)
-        return Decisions(apps.borrower, apps.requested_rmb, apps.submitted_month, offer.approved,
-                         offer.amount_rmb, offer.apr, offer.term_months)
+        return Decisions(
+            apps.borrower,
+            apps.requested_rmb,
+            apps.submitted_month,
+            offer.approved,
+            offer.amount_rmb,
+            offer.apr,
+            offer.term_months,
+        )
 
     def _expected_pd(self, rows: np.ndarray, belief: QualityBelief) -> np.ndarray:
         consumer_curve, sme_curve = self.pd_curves
-        return np.where(self.borrowers.is_sme[rows], sme_curve.expected_pd(belief),
-                        consumer_curve.expected_pd(belief))
+        return np.where(
+            self.borrowers.is_sme[rows], sme_curve.expected_pd(belief), consumer_curve.expected_pd(belief)
+        )
 
     def _reviewed(self, apps: QueuedApplications, month: int) -> Decisions:
         """A reviewer's decision: the platform's risk appetite applied to a better-informed belief."""
@@ -122,9 +140,15 @@ class Platform(mesa.Agent):
         approved = self._expected_pd(rows, posterior) <= appetite
         term = offer.term_months
         if cfg.match_term_to_cash_flow:
-            term = cash_flow_term(offer.amount_rmb, offer.apr, b.normal_free_cash_rmb[rows],
-                                  self.rules.automated_term_months, self.rules.max_term_months,
-                                  cfg.affordability_share, self.book.interest_first)
+            term = cash_flow_term(
+                offer.amount_rmb,
+                offer.apr,
+                b.normal_free_cash_rmb[rows],
+                self.rules.automated_term_months,
+                self.rules.max_term_months,
+                cfg.affordability_share,
+                self.book.interest_first,
+            )
         rec = self.recorder
         rec.add("reviews_done", month, rows)
         rec.add("review_overturned_rejections", month, rows[approved & ~offer.approved])
@@ -134,8 +158,9 @@ class Platform(mesa.Agent):
         cost = cfg.cost_per_review_rmb * rows.size
         rec.add("review_cost", month, rows, np.full(rows.size, cfg.cost_per_review_rmb))
         self.review_cost_rmb += cost
-        return Decisions(rows, apps.requested_rmb, apps.submitted_month, approved, offer.amount_rmb,
-                         offer.apr, term)
+        return Decisions(
+            rows, apps.requested_rmb, apps.submitted_month, approved, offer.amount_rmb, offer.apr, term
+        )
 
     # --- origination ----------------------------------------------------------------------------
 
@@ -147,7 +172,11 @@ class Platform(mesa.Agent):
         if new_own <= 0.0:
             return 1.0
         capital = max(self.capital_rmb, 0.0)
-        ratio_room = capital / self.regulation.min_capital_ratio - self.rwa_rmb if self.regulation.min_capital_ratio > 0 else np.inf
+        ratio_room = (
+            capital / self.regulation.min_capital_ratio - self.rwa_rmb
+            if self.regulation.min_capital_ratio > 0
+            else np.inf
+        )
         leverage_room = capital * self.regulation.max_leverage - own * self.book.outstanding_rmb
         share = min(ratio_room / new_rwa if new_rwa > 0 else np.inf, leverage_room / new_own, 1.0)
         return max(share, 0.0)
@@ -162,14 +191,24 @@ class Platform(mesa.Agent):
         rec.add("supply_lost_capital", month, rows, amount - scaled)
         funded = scaled >= self.rules.min_loan_rmb
         rows, scaled = rows[funded], scaled[funded]
-        self.book.open(rows, scaled, decisions.apr[approved][funded], decisions.term_months[approved][funded],
-                       month, decisions.application_month[approved][funded])
+        self.book.open(
+            rows,
+            scaled,
+            decisions.apr[approved][funded],
+            decisions.term_months[approved][funded],
+            month,
+            decisions.application_month[approved][funded],
+        )
         rec.add("loans_originated", month, rows)
         rec.add("volume_originated", month, rows, scaled)
         rec.add_cohort("cohort_loans", np.full(rows.size, month), rows)
         viable = self.borrowers.viable[rows]
-        rec.add_cohort("sme_viable_supplied_rmb", decisions.application_month[approved][funded][viable],
-                       rows[viable], scaled[viable])
+        rec.add_cohort(
+            "sme_viable_supplied_rmb",
+            decisions.application_month[approved][funded][viable],
+            rows[viable],
+            scaled[viable],
+        )
         self._open_shadow_loans(decisions, month)
 
     def _open_shadow_loans(self, decisions: Decisions, month: int) -> None:
@@ -212,8 +251,9 @@ class Platform(mesa.Agent):
     def _collect_shadow(self, month: int) -> None:
         b = self.borrowers
         settled = self.shadow.settle(b.free_cash_rmb + self.shadow_savings_rmb, month)
-        self.shadow_savings_rmb = np.clip(self.shadow_savings_rmb + b.free_cash_rmb - settled.paid_rmb, 0.0,
-                                          b.savings_cap_rmb)
+        self.shadow_savings_rmb = np.clip(
+            self.shadow_savings_rmb + b.free_cash_rmb - settled.paid_rmb, 0.0, b.savings_cap_rmb
+        )
         resolved = np.flatnonzero(settled.defaulted | settled.repaid)
         rejection_month = self.shadow.application_month[resolved]
         self.recorder.add_cohort("rejections_tracked", rejection_month, resolved)

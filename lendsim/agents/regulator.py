@@ -30,7 +30,11 @@ class Regulator(mesa.Agent):
         rwa = platform.rwa_rmb
         own_book = platform.platform_cfg.own_funding_share * platform.book.outstanding_rmb
         ratio = MAX_REPORTED_RATIO if rwa <= 0 else min(max(capital / rwa, 0.0), MAX_REPORTED_RATIO)
-        leverage = own_book / capital if capital > 0 else (0.0 if own_book == 0 else float(self.rules.max_leverage) * 10)
+        leverage = (
+            own_book / capital
+            if capital > 0
+            else (0.0 if own_book == 0 else float(self.rules.max_leverage) * 10)
+        )
         breach = ratio < self.rules.min_capital_ratio or leverage > self.rules.max_leverage
         self.breaches += int(breach)
         rec = self.recorder

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 SCORE_MIN = 350
 SCORE_MAX = 950
@@ -23,6 +23,16 @@ class Frozen(BaseModel):
     """Base of every scenario table: immutable, and unknown keys are errors."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_true_or_false_for_numbers(cls, value: object, info: ValidationInfo) -> object:
+        """TOML's true/false must not quietly become 1/0 in a numeric setting."""
+        annotation = cls.model_fields[info.field_name].annotation
+        if isinstance(value, bool) and annotation in (int, float):
+            kind = "a whole number" if annotation is int else "a number"
+            raise ValueError(f"must be {kind}, not {str(value).lower()}")
+        return value
 
 
 class Meta(Frozen):
@@ -58,9 +68,14 @@ class Consumers(Frozen):
     distress_income_loss: float = Field(0.7, ge=0, le=1, description="Share of income lost while distressed.")
     distress_months: float = Field(4.0, ge=1, le=60, description="Mean length of a distress spell.")
     quality_dispersion: float = Field(
-        1.2, ge=0, le=3, description="How strongly latent creditworthiness spreads the distress PD (probit slope)."
+        1.2,
+        ge=0,
+        le=3,
+        description="How strongly latent creditworthiness spreads the distress PD (probit slope).",
     )
-    apply_rate: float = Field(0.05, ge=0, le=1, description="Monthly chance that a consumer without a loan applies.")
+    apply_rate: float = Field(
+        0.05, ge=0, le=1, description="Monthly chance that a consumer without a loan applies."
+    )
     request_income_multiple: float = Field(
         0.8, gt=0, le=100, description="Median loan requested, in months of income."
     )
@@ -74,7 +89,9 @@ class Sector(Frozen):
     share: float = Field(gt=0, description="Relative share of SMEs in this sector (normalised to 1).")
     seasonality: float = Field(0.2, ge=0, lt=1, description="Amplitude of the seasonal revenue swing.")
     peak_month: int = Field(12, ge=1, le=12, description="Calendar month of peak revenue.")
-    macro_beta: float = Field(1.0, ge=0, le=5, description="Exposure of revenue and distress to the macro factor.")
+    macro_beta: float = Field(
+        1.0, ge=0, le=5, description="Exposure of revenue and distress to the macro factor."
+    )
 
 
 def _default_sectors() -> tuple[Sector, ...]:
@@ -92,24 +109,41 @@ class SMEs(Frozen):
     count: int = Field(4_000, ge=0, le=10_000_000, description="Simulated SMEs.")
     revenue_median_rmb: float = Field(60_000.0, gt=0, description="Median monthly revenue.")
     revenue_dispersion: float = Field(0.8, ge=0, le=3, description="Std. dev. of log revenue across firms.")
-    margin: float = Field(0.15, gt=0, le=1, description="Share of revenue left for debt service in a normal month.")
-    revenue_shock_sd: float = Field(0.1, ge=0, le=3, description="Std. dev. of the monthly log-revenue shock.")
-    savings_months: float = Field(1.0, ge=0, le=60, description="Median cash buffer, in months of revenue × margin.")
+    margin: float = Field(
+        0.15, gt=0, le=1, description="Share of revenue left for debt service in a normal month."
+    )
+    revenue_shock_sd: float = Field(
+        0.1, ge=0, le=3, description="Std. dev. of the monthly log-revenue shock."
+    )
+    savings_months: float = Field(
+        1.0, ge=0, le=60, description="Median cash buffer, in months of revenue × margin."
+    )
     savings_quality_corr: float = Field(
         0.5, ge=0, le=1, description="Correlation between the cash buffer (log) and true quality."
     )
-    annual_distress_pd: float = Field(0.05, gt=0, lt=1, description="Mean yearly chance of a business distress event.")
-    distress_revenue_loss: float = Field(0.6, ge=0, le=1, description="Share of revenue lost while distressed.")
+    annual_distress_pd: float = Field(
+        0.05, gt=0, lt=1, description="Mean yearly chance of a business distress event."
+    )
+    distress_revenue_loss: float = Field(
+        0.6, ge=0, le=1, description="Share of revenue lost while distressed."
+    )
     distress_months: float = Field(5.0, ge=1, le=60, description="Mean length of a distress spell.")
-    quality_dispersion: float = Field(1.2, ge=0, le=3, description="Probit slope of distress PD on true quality.")
+    quality_dispersion: float = Field(
+        1.2, ge=0, le=3, description="Probit slope of distress PD on true quality."
+    )
     offline_weight: float = Field(
-        0.6, ge=0, le=1, description="Share of an SME's true quality that is offline (invisible to online data)."
+        0.6,
+        ge=0,
+        le=1,
+        description="Share of an SME's true quality that is offline (invisible to online data).",
     )
     thin_file_share: float = Field(0.5, ge=0, le=1, description="Share of SMEs with thin online files.")
     viable_max_annual_pd: float = Field(
         0.06, gt=0, lt=1, description="An SME is viable when its true yearly distress PD is at most this."
     )
-    apply_rate: float = Field(0.08, ge=0, le=1, description="Monthly chance that an SME without a loan applies.")
+    apply_rate: float = Field(
+        0.08, ge=0, le=1, description="Monthly chance that an SME without a loan applies."
+    )
     request_revenue_multiple: float = Field(
         0.25, gt=0, le=100, description="Median working capital requested, in months of revenue."
     )
@@ -134,7 +168,9 @@ class Shock(Frozen):
 
     start_month: int = Field(ge=1, description="First month of the shock.")
     duration_months: int = Field(1, ge=1, description="Months the shock lasts.")
-    depth: float = Field(description="Shift of the systematic factor in standard deviations (negative = bad times).")
+    depth: float = Field(
+        description="Shift of the systematic factor in standard deviations (negative = bad times)."
+    )
     target: Literal["all", "consumers", "smes"] = Field("all", description="Who the shock hits.")
 
 
@@ -142,7 +178,10 @@ class Macro(Frozen):
     """The systematic factor (Vasicek one-factor form): defaults cluster in bad months."""
 
     asset_correlation: float = Field(
-        0.08, ge=0, lt=1, description="Vasicek ρ: how strongly the monthly factor moves everyone's distress PD."
+        0.08,
+        ge=0,
+        lt=1,
+        description="Vasicek ρ: how strongly the monthly factor moves everyone's distress PD.",
     )
     persistence: float = Field(0.7, ge=0, lt=1, description="AR(1) coefficient of the factor month to month.")
     income_beta: float = Field(0.05, ge=0, le=1, description="Log-income response to one s.d. of the factor.")
@@ -152,29 +191,50 @@ class Macro(Frozen):
 class HumanReview(Frozen):
     """People in the loop: who gets reviewed, how many can be, what they see and what they cost."""
 
-    reviewers: int = Field(2, ge=0, le=100_000, description="Reviewers on duty; 0 means every decision is automated.")
-    reviews_per_reviewer_month: int = Field(400, gt=0, le=100_000, description="Reviews one reviewer completes a month.")
+    reviewers: int = Field(
+        2, ge=0, le=100_000, description="Reviewers on duty; 0 means every decision is automated."
+    )
+    reviews_per_reviewer_month: int = Field(
+        400, gt=0, le=100_000, description="Reviews one reviewer completes a month."
+    )
     cost_per_review_rmb: float = Field(60.0, ge=0, description="Cost of one review.")
     delay_days: float = Field(3.0, ge=0, le=365, description="Days a review adds to the decision.")
-    score_band: float = Field(40.0, ge=0, description="Applications within ± this many points of the cutoff go to review.")
+    score_band: float = Field(
+        40.0, ge=0, description="Applications within ± this many points of the cutoff go to review."
+    )
     review_thin_file_smes: bool = Field(True, description="SMEs with thin online files go to review.")
-    soft_info_noise: float = Field(0.5, ge=0, le=100, description="Std. dev. of the reviewer's error on hidden quality.")
-    match_term_to_cash_flow: bool = Field(True, description="Reviewers set the term so the instalment fits cash flow.")
+    soft_info_noise: float = Field(
+        0.5, ge=0, le=100, description="Std. dev. of the reviewer's error on hidden quality."
+    )
+    match_term_to_cash_flow: bool = Field(
+        True, description="Reviewers set the term so the instalment fits cash flow."
+    )
     affordability_share: float = Field(
-        0.6, gt=0, le=1, description="Largest share of expected free cash flow a reviewer lets the instalment take."
+        0.6,
+        gt=0,
+        le=1,
+        description="Largest share of expected free cash flow a reviewer lets the instalment take.",
     )
     overflow: Literal["wait", "fallback"] = Field(
-        "wait", description="Work beyond capacity waits for next month, or falls back to the automated decision."
+        "wait",
+        description="Work beyond capacity waits for next month, or falls back to the automated decision.",
     )
-    max_wait_months: int = Field(2, ge=0, le=24, description="Months an applicant waits in the queue before giving up.")
+    max_wait_months: int = Field(
+        2, ge=0, le=24, description="Months an applicant waits in the queue before giving up."
+    )
 
 
 class Underwriting(Frozen):
     """The platform's rules: score, cutoff, limits, price and term."""
 
-    cutoff: float = Field(600.0, ge=SCORE_MIN, le=SCORE_MAX, description="Score cutoff (350–950) for approval.")
+    cutoff: float = Field(
+        600.0, ge=SCORE_MIN, le=SCORE_MAX, description="Score cutoff (350–950) for approval."
+    )
     consumer_score_discrimination: float = Field(
-        0.65, ge=0, le=1, description="Correlation between a consumer's online score and true creditworthiness."
+        0.65,
+        ge=0,
+        le=1,
+        description="Correlation between a consumer's online score and true creditworthiness.",
     )
     sme_score_discrimination: float = Field(
         0.6, ge=0, le=1, description="Correlation between an SME's score and its online quality (thick file)."
@@ -185,13 +245,19 @@ class Underwriting(Frozen):
     limit_doubling_points: float = Field(
         300.0, gt=0, le=1000, description="Score points over which the limit doubles (halves below 750)."
     )
-    consumer_limit_income_multiple: float = Field(1.0, gt=0, description="Consumer limit at score 750, in months of income.")
+    consumer_limit_income_multiple: float = Field(
+        1.0, gt=0, description="Consumer limit at score 750, in months of income."
+    )
     consumer_limit_cap_rmb: float = Field(200_000.0, gt=0, description="Largest consumer limit.")
-    sme_limit_revenue_multiple: float = Field(0.35, gt=0, description="SME limit at score 750, in months of revenue.")
+    sme_limit_revenue_multiple: float = Field(
+        0.35, gt=0, description="SME limit at score 750, in months of revenue."
+    )
     sme_limit_cap_rmb: float = Field(1_000_000.0, gt=0, description="Largest SME limit.")
     base_apr: float = Field(0.073, ge=0, le=1, description="APR offered at the top score.")
     max_apr: float = Field(0.219, ge=0, le=1, description="APR offered at the cutoff.")
-    automated_term_months: int = Field(3, ge=1, le=12, description="Term the automated offer takes (the shortest).")
+    automated_term_months: int = Field(
+        3, ge=1, le=12, description="Term the automated offer takes (the shortest)."
+    )
     max_term_months: int = Field(12, ge=1, le=12, description="Longest term a reviewer may grant.")
     score_penalty_per_missed_payment: float = Field(
         40.0, ge=0, le=600, description="Score points lost for each missed instalment."
@@ -199,9 +265,12 @@ class Underwriting(Frozen):
     score_recovery_per_clean_month: float = Field(
         2.0, ge=0, le=600, description="Score points regained per clean month, up to the original score."
     )
-    min_loan_rmb: float = Field(100.0, ge=0, description="Smallest amount worth originating after limits are scaled.")
+    min_loan_rmb: float = Field(
+        100.0, ge=0, description="Smallest amount worth originating after limits are scaled."
+    )
     repayment: Literal["equal_instalments", "interest_first"] = Field(
-        "equal_instalments", description="Equal monthly instalments, or interest monthly and principal at the end."
+        "equal_instalments",
+        description="Equal monthly instalments, or interest monthly and principal at the end.",
     )
     hitl: HumanReview = HumanReview()
 
@@ -215,7 +284,9 @@ class Underwriting(Frozen):
 
 
 class Risk(Frozen):
-    lgd: float = Field(0.8, ge=0, le=1, description="Loss given default: share of the balance lost at write-off (90+ dpd).")
+    lgd: float = Field(
+        0.8, ge=0, le=1, description="Loss given default: share of the balance lost at write-off (90+ dpd)."
+    )
 
 
 class Platform(Frozen):
@@ -224,18 +295,30 @@ class Platform(Frozen):
     capital_per_borrower_rmb: float = Field(
         300.0, ge=0, description="Initial capital per simulated borrower (consumers + SMEs)."
     )
-    own_funding_share: float = Field(1.0, gt=0, le=1, description="Share of each loan the platform funds itself.")
-    funding_cost_apr: float = Field(0.04, ge=0, le=1, description="Annual cost of the platform's own funding.")
-    operating_cost_apr: float = Field(0.02, ge=0, le=1, description="Annual operating cost as a share of the book.")
+    own_funding_share: float = Field(
+        1.0, gt=0, le=1, description="Share of each loan the platform funds itself."
+    )
+    funding_cost_apr: float = Field(
+        0.04, ge=0, le=1, description="Annual cost of the platform's own funding."
+    )
+    operating_cost_apr: float = Field(
+        0.02, ge=0, le=1, description="Annual operating cost as a share of the book."
+    )
 
 
 class Regulation(Frozen):
     """Limits the regulator inspects each month."""
 
-    min_capital_ratio: float = Field(0.1, ge=0, le=1, description="Capital / risk-weighted assets must stay above this.")
+    min_capital_ratio: float = Field(
+        0.1, ge=0, le=1, description="Capital / risk-weighted assets must stay above this."
+    )
     max_leverage: float = Field(5.0, gt=0, description="Own-funded book / capital must stay below this.")
-    retail_risk_weight: float = Field(0.75, ge=0, le=10, description="Standardised risk weight of consumer loans.")
-    corporate_risk_weight: float = Field(1.0, ge=0, le=10, description="Standardised risk weight of SME loans.")
+    retail_risk_weight: float = Field(
+        0.75, ge=0, le=10, description="Standardised risk weight of consumer loans."
+    )
+    corporate_risk_weight: float = Field(
+        1.0, ge=0, le=10, description="Standardised risk weight of SME loans."
+    )
 
 
 class Scenario(Frozen):

@@ -43,8 +43,9 @@ def risk_price(rules: Underwriting, score: np.ndarray) -> np.ndarray:
     return rules.base_apr + (rules.max_apr - rules.base_apr) * position
 
 
-def automated_offer(rules: Underwriting, borrowers: BorrowerTable, rows: np.ndarray,
-                    requested_rmb: np.ndarray) -> Offer:
+def automated_offer(
+    rules: Underwriting, borrowers: BorrowerTable, rows: np.ndarray, requested_rmb: np.ndarray
+) -> Offer:
     score = borrowers.score[rows]
     return Offer(
         approved=score >= rules.cutoff,

@@ -35,8 +35,11 @@ class QueuedApplications:
         return int(self.borrower.size)
 
     def subset(self, mask_or_index: np.ndarray) -> QueuedApplications:
-        return QueuedApplications(self.borrower[mask_or_index], self.requested_rmb[mask_or_index],
-                                  self.submitted_month[mask_or_index])
+        return QueuedApplications(
+            self.borrower[mask_or_index],
+            self.requested_rmb[mask_or_index],
+            self.submitted_month[mask_or_index],
+        )
 
     def extend(self, other: QueuedApplications) -> QueuedApplications:
         return QueuedApplications(
@@ -81,8 +84,15 @@ class ReviewQueue:
         return QueueOutcome(queue.subset(taken), QueuedApplications.empty(), rest.subset(gives_up))
 
 
-def cash_flow_term(amount_rmb: np.ndarray, apr: np.ndarray, free_cash_rmb: np.ndarray, shortest: int,
-                   longest: int, affordability_share: float, interest_first: bool) -> np.ndarray:
+def cash_flow_term(
+    amount_rmb: np.ndarray,
+    apr: np.ndarray,
+    free_cash_rmb: np.ndarray,
+    shortest: int,
+    longest: int,
+    affordability_share: float,
+    interest_first: bool,
+) -> np.ndarray:
     """The shortest term whose instalment fits `affordability_share` of free cash flow (else the longest)."""
     terms = np.arange(shortest, longest + 1)
     payments = instalment(amount_rmb[:, None], apr[:, None], terms[None, :], interest_first)

@@ -55,4 +55,6 @@ class PDCurve:
         return float(ndtri(self.mean_pd) * np.sqrt(1.0 + self.slope**2))
 
     def expected_pd(self, belief: QualityBelief) -> np.ndarray:
-        return ndtr((self.intercept - self.slope * belief.mean) / np.sqrt(1.0 + self.slope**2 * belief.variance))
+        return ndtr(
+            (self.intercept - self.slope * belief.mean) / np.sqrt(1.0 + self.slope**2 * belief.variance)
+        )

@@ -56,8 +56,13 @@ def pooled(scenario, mode: str, replications=(0, 1)) -> pd.Series:
 def test_raising_the_cutoff_lowers_approval_and_default(tiny_scenario):
     loose = pooled(tweak(tiny_scenario, underwriting__cutoff=560), "automated")
     strict = pooled(tweak(tiny_scenario, underwriting__cutoff=700), "automated")
-    assert strict["approved"] / strict["applications_decided"] < loose["approved"] / loose["applications_decided"]
-    assert strict["cohort_defaults"] / strict["cohort_loans"] < loose["cohort_defaults"] / loose["cohort_loans"]
+    assert (
+        strict["approved"] / strict["applications_decided"]
+        < loose["approved"] / loose["applications_decided"]
+    )
+    assert (
+        strict["cohort_defaults"] / strict["cohort_loans"] < loose["cohort_defaults"] / loose["cohort_loans"]
+    )
 
 
 def test_a_negative_macro_shock_raises_defaults(tiny_scenario):
@@ -87,8 +92,12 @@ def test_noiseless_review_closes_part_of_the_sme_funding_gap(tiny_scenario):
 
 
 def test_review_capacity_bounds_reviews_and_overflow_waits(tiny_scenario):
-    scenario = tweak(tiny_scenario, underwriting__hitl__reviewers=1, underwriting__hitl__reviews_per_reviewer_month=10,
-                     underwriting__hitl__overflow="wait")
+    scenario = tweak(
+        tiny_scenario,
+        underwriting__hitl__reviewers=1,
+        underwriting__hitl__reviews_per_reviewer_month=10,
+        underwriting__hitl__overflow="wait",
+    )
     monthly = simulate(scenario, "hitl", replication=0).monthly
     everyone = monthly[monthly.segment == "all"]
     assert everyone["reviews_done"].max() <= 10
@@ -98,8 +107,12 @@ def test_review_capacity_bounds_reviews_and_overflow_waits(tiny_scenario):
 
 
 def test_fallback_overflow_decides_everything_in_the_month(tiny_scenario):
-    scenario = tweak(tiny_scenario, underwriting__hitl__reviewers=1, underwriting__hitl__reviews_per_reviewer_month=10,
-                     underwriting__hitl__overflow="fallback")
+    scenario = tweak(
+        tiny_scenario,
+        underwriting__hitl__reviewers=1,
+        underwriting__hitl__reviews_per_reviewer_month=10,
+        underwriting__hitl__overflow="fallback",
+    )
     everyone = simulate(scenario, "hitl", replication=0).monthly.query("segment == 'all'")
     assert (everyone["applications_decided"] == everyone["applications"]).all()
     assert everyone["review_queue"].sum() == 0
@@ -107,8 +120,12 @@ def test_fallback_overflow_decides_everything_in_the_month(tiny_scenario):
 
 def test_cash_flow_matched_terms_lower_missed_payments(tiny_scenario):
     base = tweak(tiny_scenario, underwriting__hitl__reviewers=20, underwriting__hitl__score_band=400.0)
-    matched = segment(simulate(tweak(base, underwriting__hitl__match_term_to_cash_flow=True), "hitl", 0), "all")
-    shortest = segment(simulate(tweak(base, underwriting__hitl__match_term_to_cash_flow=False), "hitl", 0), "all")
+    matched = segment(
+        simulate(tweak(base, underwriting__hitl__match_term_to_cash_flow=True), "hitl", 0), "all"
+    )
+    shortest = segment(
+        simulate(tweak(base, underwriting__hitl__match_term_to_cash_flow=False), "hitl", 0), "all"
+    )
     assert matched["missed_payments"] / matched["payments_due"] < (
         shortest["missed_payments"] / shortest["payments_due"]
     )
@@ -120,13 +137,17 @@ def test_the_book_reconciles_every_month(tiny_scenario, mode):
     everyone = simulate(tiny_scenario, mode, replication=0).monthly.query("segment == 'all'")
     book = everyone["book_rmb"].to_numpy()
     change = np.diff(np.concatenate([[0.0], book]))
-    flows = (everyone["volume_originated"] - everyone["principal_repaid_rmb"] - everyone["write_offs_rmb"]).to_numpy()
+    flows = (
+        everyone["volume_originated"] - everyone["principal_repaid_rmb"] - everyone["write_offs_rmb"]
+    ).to_numpy()
     np.testing.assert_allclose(change, flows, atol=MONEY_TOLERANCE_RMB * max(book.max(), 1.0))
     capital = everyone["capital_rmb"].to_numpy()
     initial = tiny_scenario.platform.capital_per_borrower_rmb * (
-        tiny_scenario.population.consumers.count + tiny_scenario.population.smes.count)
-    np.testing.assert_allclose(np.diff(np.concatenate([[initial], capital])), everyone["platform_profit"], rtol=1e-9,
-                               atol=1e-6)
+        tiny_scenario.population.consumers.count + tiny_scenario.population.smes.count
+    )
+    np.testing.assert_allclose(
+        np.diff(np.concatenate([[initial], capital])), everyone["platform_profit"], rtol=1e-9, atol=1e-6
+    )
 
 
 def test_segments_add_up_to_all(tiny_scenario):
