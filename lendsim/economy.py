@@ -1,10 +1,14 @@
-"""The economy every borrower lives in: the systematic macro factor, shocks and the calendar.
+"""The economy every borrower lives in: the systematic factor, regional cycles, shocks, the calendar.
 
-The factor Z_t is a stationary AR(1) with unit variance, drawn once per replication from the macro
-stream, so its long-run distribution is N(0, 1) as the Vasicek one-factor model assumes; scheduled
-shocks shift it down for their targets. Distress hazards are conditioned on Z_t with the Vasicek
-formula (lendsim.capital), so defaults cluster in bad months while the long-run mean stays at the
-calibrated level. Month 1 is a January.
+The national factor Z_t is a stationary AR(1) with unit variance, drawn once per replication from
+the macro stream, so its long-run distribution is N(0, 1) as the Vasicek one-factor model assumes.
+Each region mixes it with a cycle of its own (same persistence), keeping unit variance. Scheduled
+shocks shift the factor down for their targets (consumers/SMEs, sectors, regions). Distress hazards
+are conditioned on a borrower's factor with the Vasicek formula (lendsim.capital), so defaults
+cluster in bad months while the long-run mean stays at the calibrated level.
+
+The calendar holds the months of peak demand (holidays, shopping festivals) and maintenance windows.
+Month 1 is a January.
 """
 
 from __future__ import annotations
@@ -14,29 +18,62 @@ import numpy as np
 from lendsim.scenario import Scenario
 
 
+def _ar1_paths(rng: np.random.Generator, months: int, count: int, phi: float) -> np.ndarray:
+    """`count` stationary AR(1) paths with unit variance, shape (months + 1, count)."""
+    innovations = rng.standard_normal((months + 1, count))
+    paths = np.empty_like(innovations)
+    paths[0] = innovations[0]
+    scale = np.sqrt(1.0 - phi**2)
+    for t in range(1, months + 1):
+        paths[t] = phi * paths[t - 1] + scale * innovations[t]
+    return paths
+
+
 class Economy:
-    """Macro path and calendar, fixed at construction; `advance` moves the current month."""
+    """Macro path, regional cycles, shocks and calendar, fixed at construction."""
 
     def __init__(self, scenario: Scenario, rng: np.random.Generator) -> None:
-        macro = scenario.macro
-        months = scenario.simulation.months
-        innovations = rng.standard_normal(months + 1)
-        phi = macro.persistence
-        factor = np.empty(months + 1)
-        factor[0] = innovations[0]
-        for t in range(1, months + 1):
-            factor[t] = phi * factor[t - 1] + np.sqrt(1.0 - phi**2) * innovations[t]
-        self.base_factor = factor
-        self.consumer_shift = np.zeros(months + 1)
-        self.sme_shift = np.zeros(months + 1)
+        macro, months = scenario.macro, scenario.simulation.months
+        sectors = [s.name for s in scenario.population.smes.sectors]
+        regions = scenario.population.regions
+        region_names = [r.name for r in regions]
+        self.months = months
+        self.base_factor = _ar1_paths(rng, months, 1, macro.persistence)[:, 0]
+        own_cycles = _ar1_paths(rng, months, len(regions), macro.persistence)
+        own_weight = np.array([r.own_cycle_weight for r in regions])
+        self.region_factor = (
+            np.sqrt(1.0 - own_weight) * self.base_factor[:, None] + np.sqrt(own_weight) * own_cycles
+        )
+        # shift[t, is_sme, sector + 1, region]: sector index −1 (consumers) maps to 0.
+        self.shift = np.zeros((months + 1, 2, len(sectors) + 1, len(regions)))
         self.shock_active = np.zeros(months + 1, dtype=bool)
         for shock in macro.shocks:
             window = slice(shock.start_month, min(shock.start_month + shock.duration_months, months + 1))
             self.shock_active[window] = True
-            if shock.target in ("all", "consumers"):
-                self.consumer_shift[window] += shock.depth
-            if shock.target in ("all", "smes"):
-                self.sme_shift[window] += shock.depth
+            kinds = {"all": [0, 1], "consumers": [0], "smes": [1]}[shock.target]
+            sector_idx = [sectors.index(n) + 1 for n in shock.sectors] or list(range(len(sectors) + 1))
+            region_idx = [region_names.index(n) for n in shock.regions] or list(range(len(regions)))
+            if shock.sectors:
+                kinds = [1]  # a sector shock hits SMEs
+            for kind in kinds:
+                for sector in sector_idx:
+                    self.shift[window, kind, sector, region_idx] += shock.depth
+        self.peak_multiplier = np.ones(months + 1)
+        self.peak_month = np.zeros(months + 1, dtype=bool)
+        calendar_months = (np.arange(months + 1) - 1) % 12 + 1
+        for peak in scenario.calendar.peaks:
+            hit = calendar_months == peak.month_of_year
+            hit[0] = False
+            self.peak_multiplier[hit] *= peak.demand_multiplier
+            self.peak_month |= hit
+        self.downtime_share = np.zeros(months + 1)
+        for window_cfg in scenario.calendar.maintenance:
+            window = slice(
+                window_cfg.start_month, min(window_cfg.start_month + window_cfg.duration_months, months + 1)
+            )
+            self.downtime_share[window] = 1.0 - (1.0 - self.downtime_share[window]) * (
+                1.0 - window_cfg.downtime_share
+            )
         self.month = 0
 
     def advance(self, month: int) -> None:
@@ -46,22 +83,31 @@ class Economy:
     def calendar_month(self) -> int:
         return (self.month - 1) % 12 + 1
 
-    @property
-    def consumer_factor(self) -> float:
-        return float(self.base_factor[self.month] + self.consumer_shift[self.month])
-
-    @property
-    def sme_factor(self) -> float:
-        return float(self.base_factor[self.month] + self.sme_shift[self.month])
+    def factor_for(self, is_sme: np.ndarray, sector: np.ndarray, region: np.ndarray) -> np.ndarray:
+        """Each borrower's systematic factor this month: its region's cycle plus any shock on it."""
+        t = self.month
+        return self.region_factor[t, region] + self.shift[t, is_sme.astype(np.intp), sector + 1, region]
 
     @property
     def factor(self) -> float:
-        """The systematic factor before targeted shocks (what the report plots)."""
+        """The national factor before shocks (what the report plots)."""
         return float(self.base_factor[self.month])
 
     @property
     def in_shock(self) -> bool:
         return bool(self.shock_active[self.month])
+
+    @property
+    def in_peak(self) -> bool:
+        return bool(self.peak_month[self.month])
+
+    @property
+    def demand_multiplier(self) -> float:
+        return float(self.peak_multiplier[self.month])
+
+    @property
+    def downtime(self) -> float:
+        return float(self.downtime_share[self.month])
 
     def seasonal(self, amplitude: np.ndarray, peak_month: np.ndarray, lead_months: int = 0) -> np.ndarray:
         """1 + amplitude · cos(2π (month + lead − peak) / 12): revenue (or demand) seasonality."""

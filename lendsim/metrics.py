@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from lendsim.reasons import FAILURE_COLUMNS, FREEZE_COLUMNS, REFUSAL_COLUMNS, REJECTION_COLUMNS
 from lendsim.recorder import Recorder
 
 HEADLINE_METRICS: tuple[str, ...] = (
@@ -35,11 +36,13 @@ SEGMENTS: tuple[str, ...] = ("all", "consumer", "sme")
 
 
 RAW_FLOWS: tuple[str, ...] = (
+    "requests",
     "applications",
     "applications_decided",
     "approved",
     "rejected",
     "system_failures",
+    "failed_attempts",
     "loans_originated",
     "volume_originated",
     "book_rmb",
@@ -55,13 +58,28 @@ RAW_FLOWS: tuple[str, ...] = (
     "dpd90_balance_rmb",
     "cohort_loans",
     "cohort_defaults",
+    "predicted_defaults",
     "rejections_tracked",
     "false_rejections",
+    "refusals_tracked",
+    "false_refusals",
     "sme_viable_demand_rmb",
     "sme_viable_supplied_rmb",
     "drawdowns_attempted",
     "drawdowns_refused",
     "frozen_accounts",
+    "frozen_stock",
+    "unfrozen_expiry",
+    "unfrozen_data_update",
+    "unfrozen_clean_months",
+    "unfrozen_appeal",
+    "reapplications",
+    "reapplications_approved",
+    "approved_on_appeal",
+    "refusals_overturned",
+    "appeals_filed",
+    "appeals_reviewed",
+    "appeals_dropped",
     "reviews_done",
     "review_queue",
     "review_delay_days_total",
@@ -70,6 +88,10 @@ RAW_FLOWS: tuple[str, ...] = (
     "review_overturned_rejections",
     "review_overturned_approvals",
     "supply_lost_capital",
+    *REJECTION_COLUMNS,
+    *REFUSAL_COLUMNS,
+    *FAILURE_COLUMNS,
+    *FREEZE_COLUMNS,
 )
 """Flows every run records, so every column exists even when a mechanism never fired."""
 
@@ -85,6 +107,8 @@ PLATFORM_VALUES: tuple[str, ...] = (
     "shock_active",
     "peak_month",
     "maintenance",
+    "model_default_estimate_consumer",
+    "model_default_estimate_sme",
 )
 
 KEY_COLUMNS: tuple[str, ...] = ("mode", "seed", "month", "segment")
@@ -100,9 +124,13 @@ def ratio(numerator: np.ndarray | float, denominator: np.ndarray | float) -> np.
 def add_rates(table: pd.DataFrame) -> pd.DataFrame:
     """Rates of the monthly table, from its raw columns (DOMAIN.md definitions)."""
     t = table
-    t["approval_rate"] = ratio(t["approved"], t["applications_decided"])
-    t["system_failure_rate"] = ratio(t["system_failures"], t["applications"])
+    t["approval_rate"] = ratio(t["approved"] + t["approved_on_appeal"], t["applications_decided"])
+    t["system_failure_rate"] = ratio(t["system_failures"], t["requests"])
     t["cohort_default_rate"] = ratio(t["cohort_defaults"], t["cohort_loans"])
+    t["realised_default_rate"] = t["cohort_default_rate"]
+    t["predicted_default_rate"] = ratio(t["predicted_defaults"], t["cohort_loans"])
+    t["false_refusal_share"] = ratio(t["false_refusals"], t["refusals_tracked"])
+    t["reapplication_approval_rate"] = ratio(t["reapplications_approved"], t["reapplications"])
     t["false_rejection_rate"] = ratio(t["false_rejections"], t["rejections_tracked"])
     t["sme_funding_gap"] = np.maximum(t["sme_viable_demand_rmb"] - t["sme_viable_supplied_rmb"], 0.0)
     t["sme_funding_gap_share"] = ratio(t["sme_funding_gap"], t["sme_viable_demand_rmb"])
@@ -125,7 +153,7 @@ def monthly_table(recorder: Recorder, mode: str, seed: int) -> pd.DataFrame:
     labels = ("all", *recorder.segment_names)
     for position, label in enumerate(labels):
         columns = {
-            name: (values.sum(axis=1) if position == 0 else values[:, position - 1])
+            name: (values[:, :2].sum(axis=1) if position == 0 else values[:, position - 1])
             for name, values in by_segment.items()
         }
         frame = pd.DataFrame({"month": months, "segment": label, **columns})
@@ -145,13 +173,15 @@ def headline_metrics(monthly: pd.DataFrame) -> dict[str, float]:
     total = t.sum(numeric_only=True)
     gap = max(float(total["sme_viable_demand_rmb"] - total["sme_viable_supplied_rmb"]), 0.0)
     return {
-        "approval_rate": float(ratio(total["approved"], total["applications_decided"])),
+        "approval_rate": float(
+            ratio(total["approved"] + total["approved_on_appeal"], total["applications_decided"])
+        ),
         "default_rate": float(ratio(total["cohort_defaults"], total["cohort_loans"])),
         "false_rejection_rate": float(ratio(total["false_rejections"], total["rejections_tracked"])),
         "sme_funding_gap": gap,
         "sme_funding_gap_share": float(ratio(gap, total["sme_viable_demand_rmb"])),
         "drawdown_refusal_rate": float(ratio(total["drawdowns_refused"], total["drawdowns_attempted"])),
-        "system_failure_rate": float(ratio(total["system_failures"], total["applications"])),
+        "system_failure_rate": float(ratio(total["system_failures"], total["requests"])),
         "frozen_accounts": float(total["frozen_accounts"]),
         "loans_originated": float(total["loans_originated"]),
         "volume_originated": float(total["volume_originated"]),

@@ -1,41 +1,75 @@
 """Monthly records: raw counts and RMB by segment, platform values by month, outcomes by cohort.
 
 Phases report what happened to which borrower rows; the recorder sums it into (month, segment)
-cells with `np.bincount`, so recording costs one vectorised pass per flow. Outcomes that are known
-only later (a loan's default, a rejected applicant's counterfactual repayment) are added to the
-cell of the month the loan was originated or the applicant rejected — their cohort. lendsim.metrics
-turns these raw sums into rates.
+cells with `np.bincount`, once per segmentation (kind, score band, sector, region), so recording
+costs a few vectorised passes per flow. Outcomes that are known only later (a loan's default, a
+rejected applicant's counterfactual repayment) are added to the cell of the month the loan was
+originated or the applicant rejected — their cohort. lendsim.metrics turns these sums into rates.
+
+Segment columns are laid out group after group; the first group is the borrower kind
+(consumer, SME), so columns 0 and 1 always are consumers and SMEs.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 
 import numpy as np
+
+
+@dataclass
+class Segmentation:
+    """One way of splitting borrowers: a label per group and each row's group (−1: in none)."""
+
+    labels: tuple[str, ...]
+    group_of_row: np.ndarray
 
 
 class Recorder:
     """Accumulates flows per (month, segment) and platform values per month."""
 
-    def __init__(self, months: int, segment_of_row: np.ndarray, segment_names: tuple[str, ...]) -> None:
+    def __init__(self, months: int, segmentations: list[Segmentation]) -> None:
         self.months = months
-        self.segment_of_row = segment_of_row
-        self.segment_names = segment_names
-        shape = (months + 1, len(segment_names))
+        self.segmentations = segmentations
+        self.offsets = np.cumsum([0] + [len(s.labels) for s in segmentations])
+        self.segment_names: tuple[str, ...] = tuple(label for s in segmentations for label in s.labels)
+        shape = (months + 1, len(self.segment_names))
         self.flows: dict[str, np.ndarray] = defaultdict(lambda: np.zeros(shape))
         self.platform: dict[str, np.ndarray] = defaultdict(lambda: np.zeros(months + 1))
 
+    def regroup(self, index: int, group_of_row: np.ndarray) -> None:
+        """Update a segmentation whose groups change over time (e.g. score bands)."""
+        self.segmentations[index].group_of_row = group_of_row
+
+    def _sums(self, rows: np.ndarray, weights: np.ndarray | None) -> np.ndarray:
+        out = np.zeros(len(self.segment_names))
+        for seg, offset in zip(self.segmentations, self.offsets[:-1], strict=True):
+            groups = seg.group_of_row[rows]
+            member = groups >= 0
+            w = None if weights is None else weights[member]
+            out[offset : offset + len(seg.labels)] = np.bincount(
+                groups[member], weights=w, minlength=len(seg.labels)
+            )
+        return out
+
     def add(self, name: str, month: int, rows: np.ndarray, weights: np.ndarray | None = None) -> None:
-        """Add one per row (or `weights`) to `name` in `month`, by each row's segment."""
-        segments = self.segment_of_row[rows]
-        self.flows[name][month] += np.bincount(segments, weights=weights, minlength=len(self.segment_names))
+        """Add one per row (or `weights`) to `name` in `month`, by each row's segments."""
+        if rows.size:
+            self.flows[name][month] += self._sums(rows, weights)
+        else:
+            self.flows[name]  # noqa: B018 - create the column even when nothing happened
 
     def add_cohort(
         self, name: str, cohort_month: np.ndarray, rows: np.ndarray, weights: np.ndarray | None = None
     ) -> None:
         """Add to `name` in each row's cohort month (origination or rejection month)."""
         values = np.ones(rows.size) if weights is None else weights
-        np.add.at(self.flows[name], (cohort_month, self.segment_of_row[rows]), values)
+        target = self.flows[name]
+        for seg, offset in zip(self.segmentations, self.offsets[:-1], strict=True):
+            groups = seg.group_of_row[rows]
+            member = groups >= 0
+            np.add.at(target, (cohort_month[member], offset + groups[member]), values[member])
 
     def ensure(self, *names: str) -> None:
         """Make sure flows exist even if nothing was ever added (so every column is present)."""

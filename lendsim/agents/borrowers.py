@@ -44,21 +44,35 @@ class BorrowerTable:
 
     is_sme: np.ndarray
     sector: np.ndarray  # −1 for consumers
+    region: np.ndarray
     quality: np.ndarray  # true creditworthiness, N(0, 1)
     yearly_pd: np.ndarray  # true yearly distress PD (from quality)
     hazard: np.ndarray  # unconditional monthly distress hazard
     signal_corr: np.ndarray  # correlation of the score signal with true quality
     thin_file: np.ndarray
     viable: np.ndarray  # SMEs only: true fundamentals make it a sound borrower
+    prober: np.ndarray  # probes the system with repeated requests
+    debt_visible: np.ndarray  # the platform's data see this borrower's debt elsewhere
     base_cash_rmb: np.ndarray  # monthly income (consumers) or revenue (SMEs) in a normal month
     normal_free_cash_rmb: np.ndarray  # what a normal month leaves for debt service
-    initial_score: np.ndarray
-    score: np.ndarray
+    initial_score: np.ndarray  # the online score before any history
+    score: np.ndarray  # the online score now (history and visible debt included)
+    history_points: np.ndarray  # score points gained or lost through repayment history (≤ 0)
     savings_rmb: np.ndarray
     savings_cap_rmb: np.ndarray
+    external_service_rmb: np.ndarray  # monthly debt service owed on other platforms
     distress_months_left: np.ndarray
     free_cash_rmb: np.ndarray  # this month's cash flow after living or operating costs
     awaiting_decision: np.ndarray  # an application sits in the review queue
+    identity_stale: np.ndarray  # phone/ID data no longer match
+    frozen_cause: np.ndarray  # 0 = not frozen, else lendsim.reasons.Freeze
+    frozen_until: np.ndarray  # month a time-limited freeze ends (velocity, regulator, maintenance)
+    clean_months: np.ndarray  # consecutive months without a missed payment
+    line_limit_rmb: np.ndarray  # credit line on show (0 = none)
+    line_expires: np.ndarray  # last month the line is on show
+    reviewed_line: np.ndarray  # the line was granted by a reviewer
+    last_rejection: np.ndarray  # reason code of the last rejection (0 = none)
+    rejected_last_month: np.ndarray
 
     @property
     def size(self) -> int:
@@ -80,11 +94,35 @@ def _buffer_spread(quality: np.ndarray, corr: float, rng: np.random.Generator) -
     return np.exp(0.8 * z)
 
 
-def _empty_state(n: int) -> dict[str, np.ndarray]:
+def _common_columns(
+    scenario: Scenario, rng: np.random.Generator, quality: np.ndarray, normal_free_cash: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Columns drawn the same way for consumers and SMEs: region, habits, debt elsewhere, state."""
+    n = quality.size
+    regions = scenario.population.regions
+    shares = np.array([r.share for r in regions])
+    debt = scenario.population.external_debt
+    holder = rng.random(n) < (debt.holder_share if debt.enabled else 0.0)
+    weaker = np.exp(-0.3 * quality)  # weaker borrowers carry more debt elsewhere
+    service = holder * debt.service_share * normal_free_cash * weaker * np.exp(0.5 * rng.standard_normal(n))
     return {
+        "region": rng.choice(len(shares), size=n, p=shares / shares.sum()).astype(np.int16),
+        "prober": rng.random(n) < scenario.population.behaviour.prober_share,
+        "debt_visible": rng.random(n) < debt.visible_share,
+        "external_service_rmb": service,
         "distress_months_left": np.zeros(n, dtype=np.int32),
         "free_cash_rmb": np.zeros(n),
         "awaiting_decision": np.zeros(n, dtype=bool),
+        "identity_stale": np.zeros(n, dtype=bool),
+        "frozen_cause": np.zeros(n, dtype=np.int8),
+        "frozen_until": np.zeros(n, dtype=np.int32),
+        "clean_months": np.zeros(n, dtype=np.int32),
+        "line_limit_rmb": np.zeros(n),
+        "line_expires": np.zeros(n, dtype=np.int32),
+        "reviewed_line": np.zeros(n, dtype=bool),
+        "last_rejection": np.zeros(n, dtype=np.int8),
+        "rejected_last_month": np.zeros(n, dtype=bool),
+        "history_points": np.zeros(n),
     }
 
 
@@ -102,6 +140,7 @@ def build_consumers(
     signal = discrimination * quality + np.sqrt(1.0 - discrimination**2) * noise
     score = _score_from_signal(signal)
     yearly = annual_pd(quality, cfg.annual_distress_pd, cfg.quality_dispersion)
+    normal_free_cash = (1.0 - cfg.expense_share) * income
     return BorrowerTable(
         is_sme=np.zeros(n, dtype=bool),
         sector=np.full(n, -1, dtype=np.int16),
@@ -112,12 +151,12 @@ def build_consumers(
         thin_file=np.zeros(n, dtype=bool),
         viable=np.zeros(n, dtype=bool),
         base_cash_rmb=income,
-        normal_free_cash_rmb=(1.0 - cfg.expense_share) * income,
+        normal_free_cash_rmb=normal_free_cash,
         initial_score=score,
         score=score.copy(),
         savings_rmb=savings,
         savings_cap_rmb=np.maximum(2.0 * savings, 0.5 * income),
-        **_empty_state(n),
+        **_common_columns(scenario, population_rng, quality, normal_free_cash),
     )
 
 
@@ -146,6 +185,7 @@ def build_smes(
     signal = file_corr * online + np.sqrt(1.0 - file_corr**2) * noise
     score = _score_from_signal(signal)
     yearly = annual_pd(quality, cfg.annual_distress_pd, cfg.quality_dispersion)
+    normal_free_cash = cfg.margin * revenue
     return BorrowerTable(
         is_sme=np.ones(n, dtype=bool),
         sector=sector,
@@ -156,12 +196,12 @@ def build_smes(
         thin_file=thin,
         viable=yearly <= cfg.viable_max_annual_pd,
         base_cash_rmb=revenue,
-        normal_free_cash_rmb=cfg.margin * revenue,
+        normal_free_cash_rmb=normal_free_cash,
         initial_score=score,
         score=score.copy(),
         savings_rmb=savings,
         savings_cap_rmb=np.maximum(2.0 * savings, 0.5 * cfg.margin * revenue),
-        **_empty_state(n),
+        **_common_columns(scenario, population_rng, quality, normal_free_cash),
     )
 
 
@@ -174,6 +214,7 @@ class MonthlyDraws:
     cash_shock: np.ndarray
     apply: np.ndarray
     request_size: np.ndarray
+    debt_event: np.ndarray
 
     @classmethod
     def draw(cls, rng: np.random.Generator, n: int) -> MonthlyDraws:
@@ -183,12 +224,14 @@ class MonthlyDraws:
             cash_shock=rng.standard_normal(n),
             apply=rng.random(n),
             request_size=rng.standard_normal(n),
+            debt_event=rng.random(n),
         )
 
 
 @dataclass(frozen=True)
 class Applications:
-    """This month's new credit applications (row indices into the borrower table)."""
+    """Requests for credit this month (row indices into the borrower table): new applications
+    for a line, or drawdowns against a line on show."""
 
     borrower: np.ndarray
     requested_rmb: np.ndarray
@@ -199,6 +242,9 @@ class Applications:
             borrower=np.concatenate([p.borrower for p in parts]),
             requested_rmb=np.concatenate([p.requested_rmb for p in parts]),
         )
+
+    def subset(self, mask: np.ndarray) -> Applications:
+        return Applications(self.borrower[mask], self.requested_rmb[mask])
 
 
 class Population(mesa.Agent):
@@ -211,22 +257,20 @@ class Population(mesa.Agent):
         super().__init__(model)
         self.table = table
         self.rows = rows
+        self.rho = model.scenario.macro.asset_correlation
 
     @property
     def count(self) -> int:
         return self.rows.stop - self.rows.start
 
-    def _distress(
-        self,
-        economy_factor: float,
-        beta: np.ndarray | float,
-        rho: float,
-        draws: MonthlyDraws,
-        mean_months: float,
-    ) -> np.ndarray:
+    def _factor(self, economy: Economy) -> np.ndarray:
+        t, r = self.table, self.rows
+        return economy.factor_for(t.is_sme[r], t.sector[r], t.region[r])
+
+    def _distress(self, factor: np.ndarray, draws: MonthlyDraws, mean_months: float) -> np.ndarray:
         """Start and end distress spells; return the distressed mask of this slice."""
         t, r = self.table, self.rows
-        conditional = vasicek_conditional_pd(t.hazard[r], rho, beta * economy_factor)
+        conditional = vasicek_conditional_pd(t.hazard[r], self.rho, factor)
         left = t.distress_months_left[r]
         ongoing = left > 0
         ends = ongoing & (draws.distress_exit[r] < 1.0 / mean_months)
@@ -236,7 +280,7 @@ class Population(mesa.Agent):
         t.distress_months_left[r] = left
         return left > 0
 
-    def _apply(
+    def _need(
         self,
         apply_rate: np.ndarray | float,
         median_request: np.ndarray,
@@ -244,8 +288,9 @@ class Population(mesa.Agent):
         draws: MonthlyDraws,
         has_loan: np.ndarray,
     ) -> Applications:
+        """Who needs credit this month and how much. Frozen accounts cannot ask."""
         t, r = self.table, self.rows
-        eligible = ~has_loan[r] & ~t.awaiting_decision[r]
+        eligible = ~has_loan[r] & ~t.awaiting_decision[r] & (t.frozen_cause[r] == 0)
         applying = eligible & (draws.apply[r] < apply_rate)
         amount = median_request * np.exp(dispersion * draws.request_size[r])
         idx = np.flatnonzero(applying)
@@ -261,26 +306,20 @@ class Consumers(Population):
     def live(self, economy: Economy, draws: MonthlyDraws) -> None:
         cfg = self.model.scenario.population.consumers
         t, r = self.table, self.rows
-        distressed = self._distress(
-            economy.consumer_factor,
-            1.0,
-            self.model.scenario.macro.asset_correlation,
-            draws,
-            cfg.distress_months,
-        )
+        factor = self._factor(economy)
+        distressed = self._distress(factor, draws, cfg.distress_months)
         beta = self.model.scenario.macro.income_beta
         shock = np.exp(
-            beta * economy.consumer_factor
-            + cfg.income_shock_sd * draws.cash_shock[r]
-            - 0.5 * cfg.income_shock_sd**2
+            beta * factor + cfg.income_shock_sd * draws.cash_shock[r] - 0.5 * cfg.income_shock_sd**2
         )
         income = t.base_cash_rmb[r] * shock * np.where(distressed, 1.0 - cfg.distress_income_loss, 1.0)
-        t.free_cash_rmb[r] = income - cfg.expense_share * t.base_cash_rmb[r]
+        t.free_cash_rmb[r] = income - cfg.expense_share * t.base_cash_rmb[r] - t.external_service_rmb[r]
 
-    def apply(self, draws: MonthlyDraws, has_loan: np.ndarray) -> Applications:
+    def need(self, economy: Economy, draws: MonthlyDraws, has_loan: np.ndarray) -> Applications:
         cfg = self.model.scenario.population.consumers
         median = cfg.request_income_multiple * self.table.base_cash_rmb[self.rows]
-        return self._apply(cfg.apply_rate, median, cfg.request_dispersion, draws, has_loan)
+        rate = np.minimum(cfg.apply_rate * economy.demand_multiplier, 1.0)
+        return self._need(rate, median, cfg.request_dispersion, draws, has_loan)
 
 
 class SMEs(Population):
@@ -290,37 +329,48 @@ class SMEs(Population):
         super().__init__(model, table, rows)
         sectors = model.scenario.population.smes.sectors
         own = table.sector[rows]
-        self.seasonality = np.array([s.seasonality for s in sectors])[own] if own.size else np.zeros(0)
-        self.peak_month = np.array([s.peak_month for s in sectors])[own] if own.size else np.zeros(0)
-        self.macro_beta = np.array([s.macro_beta for s in sectors])[own] if own.size else np.zeros(0)
+        self.seasonality = np.array([s.seasonality for s in sectors])[own]
+        self.peak_month = np.array([s.peak_month for s in sectors])[own]
+        self.macro_beta = np.array([s.macro_beta for s in sectors])[own]
 
     def live(self, economy: Economy, draws: MonthlyDraws) -> None:
         cfg = self.model.scenario.population.smes
         t, r = self.table, self.rows
-        distressed = self._distress(
-            economy.sme_factor,
-            self.macro_beta,
-            self.model.scenario.macro.asset_correlation,
-            draws,
-            cfg.distress_months,
-        )
+        factor = self.macro_beta * self._factor(economy)
+        distressed = self._distress(factor, draws, cfg.distress_months)
         season = economy.seasonal(self.seasonality, self.peak_month)
         normal_revenue = t.base_cash_rmb[r] * season
-        beta = self.model.scenario.macro.income_beta * self.macro_beta
+        beta = self.model.scenario.macro.income_beta
         shock = np.exp(
-            beta * economy.sme_factor
-            + cfg.revenue_shock_sd * draws.cash_shock[r]
-            - 0.5 * cfg.revenue_shock_sd**2
+            beta * factor + cfg.revenue_shock_sd * draws.cash_shock[r] - 0.5 * cfg.revenue_shock_sd**2
         )
         revenue = normal_revenue * shock * np.where(distressed, 1.0 - cfg.distress_revenue_loss, 1.0)
-        t.free_cash_rmb[r] = revenue - (1.0 - cfg.margin) * normal_revenue
+        t.free_cash_rmb[r] = revenue - (1.0 - cfg.margin) * normal_revenue - t.external_service_rmb[r]
 
-    def apply(self, economy: Economy, draws: MonthlyDraws, has_loan: np.ndarray) -> Applications:
+    def need(self, economy: Economy, draws: MonthlyDraws, has_loan: np.ndarray) -> Applications:
         """Working-capital demand rises in the month before the sector's revenue peak."""
         cfg = self.model.scenario.population.smes
         season = economy.seasonal(self.seasonality, self.peak_month, lead_months=1)
         median = cfg.request_revenue_multiple * self.table.base_cash_rmb[self.rows] * season
-        return self._apply(cfg.apply_rate * season, median, cfg.request_dispersion, draws, has_loan)
+        rate = np.minimum(cfg.apply_rate * season * economy.demand_multiplier, 1.0)
+        return self._need(rate, median, cfg.request_dispersion, draws, has_loan)
+
+
+def borrow_elsewhere(table: BorrowerTable, scenario: Scenario, draws: MonthlyDraws) -> None:
+    """Debt on other platforms: paid off after a while; new debt taken now and then, more often
+    right after a rejection or refusal here (multi-platform borrowing)."""
+    debt = scenario.population.external_debt
+    if not debt.enabled:
+        return
+    holding = table.external_service_rmb > 0
+    u = draws.debt_event
+    pays_off = holding & (u < 1.0 / debt.payoff_months)
+    rate = np.where(table.rejected_last_month, debt.new_debt_rate_after_rejection, debt.new_debt_rate)
+    takes_new = ~holding & (u < rate)
+    size = debt.service_share * table.normal_free_cash_rmb * np.exp(-0.3 * table.quality)
+    table.external_service_rmb = np.where(
+        pays_off, 0.0, np.where(takes_new, size, table.external_service_rmb)
+    )
 
 
 @dataclass(frozen=True)

@@ -12,16 +12,16 @@ import mesa
 
 from lendsim.agents.platform import Platform
 from lendsim.recorder import Recorder
-from lendsim.scenario.schema import Regulation
+from lendsim.scenario import Scenario
 
 NO_ACTION, WARNING = 0, 1
 MAX_REPORTED_RATIO = 1.0
 
 
 class Regulator(mesa.Agent):
-    def __init__(self, model: mesa.Model, regulation: Regulation, recorder: Recorder) -> None:
+    def __init__(self, model: mesa.Model, scenario: Scenario, recorder: Recorder) -> None:
         super().__init__(model)
-        self.rules = regulation
+        self.rules = scenario.regulation
         self.recorder = recorder
         self.breaches = 0
 

@@ -158,9 +158,93 @@ class SMEs(Frozen):
         return self
 
 
+class Region(Frozen):
+    """A region: its share of borrowers and its own economic cycle."""
+
+    name: str = Field(description="Region name, used in shocks and policies.")
+    share: float = Field(gt=0, description="Relative share of borrowers in this region (normalised to 1).")
+    own_cycle_weight: float = Field(
+        0.3,
+        ge=0,
+        le=1,
+        description="Share of the region's factor variance that is its own cycle, not national.",
+    )
+
+
+def _default_regions() -> tuple[Region, ...]:
+    return (
+        Region(name="east", share=0.4, own_cycle_weight=0.2),
+        Region(name="central", share=0.3, own_cycle_weight=0.3),
+        Region(name="west", share=0.2, own_cycle_weight=0.4),
+        Region(name="northeast", share=0.1, own_cycle_weight=0.5),
+    )
+
+
+class ExternalDebt(Frozen):
+    """Debt on other platforms (multi-platform borrowing): not modelled loan by loan, but it takes
+    cash flow, raises default risk, and the platform sees it only partly."""
+
+    enabled: bool = Field(True, description="Borrowers may hold debt on other platforms.")
+    holder_share: float = Field(
+        0.2, ge=0, le=1, description="Share of borrowers holding such debt at the start."
+    )
+    service_share: float = Field(
+        0.15,
+        ge=0,
+        le=2,
+        description="Median monthly debt service of a holder, as a share of normal cash flow.",
+    )
+    new_debt_rate: float = Field(0.01, ge=0, le=1, description="Monthly chance of taking new debt elsewhere.")
+    new_debt_rate_after_rejection: float = Field(
+        0.05, ge=0, le=1, description="The same chance in the month after a rejection or refusal here."
+    )
+    payoff_months: float = Field(
+        12.0, ge=1, le=120, description="Mean months until debt elsewhere is paid off."
+    )
+    visible_share: float = Field(
+        0.5, ge=0, le=1, description="Share of borrowers whose debt elsewhere the platform's data can see."
+    )
+    score_points_per_debt_ratio: float = Field(
+        200.0, ge=0, le=2000, description="Score points lost per unit of visible debt-service ratio."
+    )
+
+
+class Behaviour(Frozen):
+    """How borrowers use the app: probing, stale identity data, retries after failures."""
+
+    prober_share: float = Field(
+        0.05, ge=0, le=1, description="Share of borrowers who probe the system with repeated requests."
+    )
+    probe_requests: int = Field(
+        3, ge=0, le=50, description="Extra requests a prober sends in a month of need."
+    )
+    identity_stale_rate: float = Field(
+        0.05, ge=0, le=1, description="Yearly chance that a borrower's phone/ID data goes stale."
+    )
+    identity_update_rate: float = Field(
+        0.15,
+        ge=0,
+        le=1,
+        description="Monthly chance that a borrower frozen for stale data updates it (vague reasons).",
+    )
+    identity_update_rate_actionable: float = Field(
+        0.6, ge=0, le=1, description="The same chance when the platform says exactly what to fix."
+    )
+
+
 class Population(Frozen):
     consumers: Consumers = Consumers()
     smes: SMEs = SMEs()
+    regions: tuple[Region, ...] = Field(default_factory=_default_regions, min_length=1)
+    external_debt: ExternalDebt = ExternalDebt()
+    behaviour: Behaviour = Behaviour()
+
+    @model_validator(mode="after")
+    def _region_names_unique(self) -> Population:
+        names = [r.name for r in self.regions]
+        if len(set(names)) != len(names):
+            raise ValueError(f"region names must be unique, got {names}")
+        return self
 
 
 class Shock(Frozen):
@@ -172,6 +256,8 @@ class Shock(Frozen):
         description="Shift of the systematic factor in standard deviations (negative = bad times)."
     )
     target: Literal["all", "consumers", "smes"] = Field("all", description="Who the shock hits.")
+    sectors: tuple[str, ...] = Field((), description="Only SMEs in these sectors (empty: every sector).")
+    regions: tuple[str, ...] = Field((), description="Only borrowers in these regions (empty: every region).")
 
 
 class Macro(Frozen):
@@ -219,9 +305,94 @@ class HumanReview(Frozen):
         "wait",
         description="Work beyond capacity waits for next month, or falls back to the automated decision.",
     )
+    appeals: bool = Field(True, description="Rejected or frozen borrowers may appeal to a reviewer.")
+    appeal_rate: float = Field(
+        0.3, ge=0, le=1, description="Chance that a rejected, refused or frozen borrower appeals."
+    )
     max_wait_months: int = Field(
         2, ge=0, le=24, description="Months an applicant waits in the queue before giving up."
     )
+
+
+class ScoringModel(Frozen):
+    """The platform's risk model: how often it is re-estimated and how fresh its data are."""
+
+    reestimation_months: int = Field(
+        3,
+        ge=0,
+        le=600,
+        description="Re-estimate the default rate from recent cohorts every K months; 0 = never.",
+    )
+    data_lag_months: int = Field(
+        0, ge=0, le=24, description="The score used is this many months old (stale data)."
+    )
+    window_months: int = Field(6, ge=1, le=60, description="Origination cohorts used in one re-estimation.")
+    maturity_months: int = Field(
+        6, ge=1, le=24, description="Months a cohort must age before its defaults count (90+ dpd needs 3)."
+    )
+    adjust_cutoff: bool = Field(
+        True, description="Move the cutoff so the expected PD at the cutoff stays at the risk appetite."
+    )
+    initial_consumer_default_rate: float = Field(
+        0.004, gt=0, lt=1, description="Consumer loan default rate the model is calibrated to at the start."
+    )
+    initial_sme_default_rate: float = Field(
+        0.015, gt=0, lt=1, description="SME loan default rate the model is calibrated to at the start."
+    )
+
+
+class Drawdown(Frozen):
+    """Limit shown, drawdown refused: a granted line is re-checked at every drawdown."""
+
+    credit_lines: bool = Field(
+        True, description="Approval grants a credit line; later needs draw on it after re-checks."
+    )
+    line_validity_months: int = Field(12, ge=1, le=120, description="Months a granted line stays on show.")
+    concentration_requests: int = Field(
+        3, ge=0, le=100, description="Refuse a drawdown after this many requests in 30 days; 0 = never."
+    )
+    anomaly_flag_rate: float = Field(
+        0.02,
+        ge=0,
+        le=1,
+        description="Monthly chance that account behaviour (e.g. frequent log-ins) is flagged.",
+    )
+    anomaly_quality_tilt: float = Field(
+        0.5,
+        ge=0,
+        le=5,
+        description="How much more often weak borrowers are flagged (0: flags are pure noise).",
+    )
+    peak_tightening_points: float = Field(
+        30.0, ge=0, le=600, description="Extra score points a drawdown needs during peak months."
+    )
+
+
+class Accounts(Frozen):
+    """Account freezes ("功能关闭") and their recovery paths."""
+
+    score_floor: float = Field(
+        520.0, ge=0, le=SCORE_MAX, description="Freeze an account whose score falls below this; 0 = never."
+    )
+    recovery_clean_months: int = Field(
+        3,
+        ge=1,
+        le=60,
+        description="Clean months (and a score back above the floor) that lift a score freeze.",
+    )
+    velocity_max_requests: int = Field(
+        5, ge=0, le=100, description="Freeze an account with more requests than this in 30 days; 0 = never."
+    )
+    velocity_cooloff_months: int = Field(1, ge=1, le=24, description="Months a velocity freeze lasts.")
+    identity_checks: bool = Field(True, description="Freeze accounts whose identity data no longer match.")
+
+
+class RegulatorOrder(Frozen):
+    """A regulator-ordered compliance suspension of a share of accounts."""
+
+    start_month: int = Field(ge=1, description="First month of the order.")
+    duration_months: int = Field(1, ge=1, description="Months it lasts.")
+    share: float = Field(ge=0, le=1, description="Share of accounts suspended.")
 
 
 class Underwriting(Frozen):
@@ -272,6 +443,9 @@ class Underwriting(Frozen):
         "equal_instalments",
         description="Equal monthly instalments, or interest monthly and principal at the end.",
     )
+    model: ScoringModel = ScoringModel()
+    drawdown: Drawdown = Drawdown()
+    accounts: Accounts = Accounts()
     hitl: HumanReview = HumanReview()
 
     @model_validator(mode="after")
@@ -281,6 +455,81 @@ class Underwriting(Frozen):
         if self.max_apr < self.base_apr:
             raise ValueError("max_apr must be ≥ base_apr")
         return self
+
+
+class Peak(Frozen):
+    """A month of peak demand (holidays, shopping festivals)."""
+
+    name: str = Field(description="E.g. spring_festival, 618, double_11.")
+    month_of_year: int = Field(ge=1, le=12, description="Calendar month.")
+    demand_multiplier: float = Field(1.5, ge=0, le=20, description="Credit demand is multiplied by this.")
+
+
+def _default_peaks() -> tuple[Peak, ...]:
+    return (
+        Peak(name="spring_festival", month_of_year=2, demand_multiplier=1.4),
+        Peak(name="618", month_of_year=6, demand_multiplier=1.3),
+        Peak(name="double_11", month_of_year=11, demand_multiplier=1.8),
+    )
+
+
+class Maintenance(Frozen):
+    """A maintenance window: part of the month the system is down."""
+
+    start_month: int = Field(ge=1, description="First month of the window.")
+    duration_months: int = Field(1, ge=1, description="Months it lasts.")
+    downtime_share: float = Field(
+        0.1, ge=0, le=1, description="Share of requests that meet a system that is down."
+    )
+
+
+class Calendar(Frozen):
+    peaks: tuple[Peak, ...] = Field(
+        default_factory=_default_peaks, description="Peak months (array of tables)."
+    )
+    maintenance: tuple[Maintenance, ...] = Field((), description="Maintenance windows (array of tables).")
+
+
+class Capacity(Frozen):
+    """Processing capacity: requests beyond it fail; borrowers retry, which loads the system further."""
+
+    requests_per_1000_borrowers: float = Field(
+        0.0,
+        ge=0,
+        description="Requests the system processes a month per 1,000 simulated borrowers; 0 = unlimited.",
+    )
+    max_attempts: int = Field(
+        3, ge=1, le=10, description="Attempts a borrower makes for one need (1 + retries)."
+    )
+    retry_rate: float = Field(0.7, ge=0, le=1, description="Chance that a borrower retries after a failure.")
+
+
+class Restriction(Frozen):
+    """Lending restricted to some sectors or regions (no new credit there) for a while."""
+
+    sectors: tuple[str, ...] = Field((), description="Sectors closed to new lending.")
+    regions: tuple[str, ...] = Field((), description="Regions closed to new lending.")
+    start_month: int = Field(1, ge=1, description="First month of the restriction.")
+    end_month: int = Field(0, ge=0, description="Last month (0 = to the end).")
+    imposed_by: Literal["platform", "regulator"] = Field("platform", description="Who imposes it.")
+
+
+class Policy(Frozen):
+    restrictions: tuple[Restriction, ...] = Field(
+        (), description="Sector/region restrictions (array of tables)."
+    )
+    regulator_orders: tuple[RegulatorOrder, ...] = Field(
+        (), description="Regulator-ordered account suspensions (array of tables)."
+    )
+
+
+class Reasons(Frozen):
+    """What a rejected, refused or frozen borrower is told."""
+
+    actionable: bool = Field(
+        False,
+        description="Tell borrowers what to fix (actionable codes) instead of 'comprehensive assessment'.",
+    )
 
 
 class Risk(Frozen):
@@ -332,6 +581,26 @@ class Scenario(Frozen):
     risk: Risk = Risk()
     platform: Platform = Platform()
     regulation: Regulation = Regulation()
+    calendar: Calendar = Calendar()
+    capacity: Capacity = Capacity()
+    policy: Policy = Policy()
+    reasons: Reasons = Reasons()
+
+    @model_validator(mode="after")
+    def _names_known(self) -> Scenario:
+        sectors = {sector.name for sector in self.population.smes.sectors}
+        regions = {region.name for region in self.population.regions}
+        tables = [("macro.shocks", self.macro.shocks), ("policy.restrictions", self.policy.restrictions)]
+        for table, items in tables:
+            for i, item in enumerate(items):
+                for key, known in (("sectors", sectors), ("regions", regions)):
+                    unknown = [name for name in getattr(item, key) if name not in known]
+                    if unknown:
+                        raise ValueError(
+                            f"{table}[{i}].{key} = {list(getattr(item, key))} — unknown {key[:-1]} "
+                            f"{unknown[0]!r}; known: {', '.join(sorted(known))}"
+                        )
+        return self
 
     @model_validator(mode="after")
     def _shocks_inside_horizon(self) -> Scenario:

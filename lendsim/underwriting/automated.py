@@ -1,9 +1,11 @@
 """The automated engine: score → approve or reject, limit, price and term, with no human.
 
 Fixed rules, as on the platforms the sources describe: approve when the score reaches the cutoff;
-the limit is a multiple of income (consumers) or revenue (SMEs) that halves every `limit_doubling_points`
-below 750 and doubles as many above, capped; the APR falls linearly from `max_apr` at the cutoff to
-`base_apr` at the top score; the term is the shortest on offer.
+the limit is a multiple of income (consumers) or revenue (SMEs) that halves every
+`limit_doubling_points` below 750 and doubles as many above, capped; the APR falls linearly from
+`max_apr` at the cutoff to `base_apr` at the top score; the term is the shortest on offer. The score
+and cutoff passed in are what the platform sees now (possibly stale data, possibly a cutoff moved
+by re-estimation; lendsim.underwriting.model_risk).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ LIMIT_ANCHOR_SCORE = 750.0
 
 @dataclass(frozen=True)
 class Offer:
-    """Terms for a set of applications (aligned with the application arrays)."""
+    """Terms for a set of requests (aligned with the request arrays)."""
 
     approved: np.ndarray
     amount_rmb: np.ndarray
@@ -28,8 +30,9 @@ class Offer:
     term_months: np.ndarray
 
 
-def credit_limit(rules: Underwriting, borrowers: BorrowerTable, rows: np.ndarray) -> np.ndarray:
-    score = borrowers.score[rows]
+def credit_limit(
+    rules: Underwriting, borrowers: BorrowerTable, rows: np.ndarray, score: np.ndarray
+) -> np.ndarray:
     is_sme = borrowers.is_sme[rows]
     scale = 2.0 ** ((score - LIMIT_ANCHOR_SCORE) / rules.limit_doubling_points)
     multiple = np.where(is_sme, rules.sme_limit_revenue_multiple, rules.consumer_limit_income_multiple)
@@ -44,12 +47,16 @@ def risk_price(rules: Underwriting, score: np.ndarray) -> np.ndarray:
 
 
 def automated_offer(
-    rules: Underwriting, borrowers: BorrowerTable, rows: np.ndarray, requested_rmb: np.ndarray
+    rules: Underwriting,
+    borrowers: BorrowerTable,
+    rows: np.ndarray,
+    requested_rmb: np.ndarray,
+    score: np.ndarray,
+    cutoff: np.ndarray,
 ) -> Offer:
-    score = borrowers.score[rows]
     return Offer(
-        approved=score >= rules.cutoff,
-        amount_rmb=np.minimum(requested_rmb, credit_limit(rules, borrowers, rows)),
+        approved=score >= cutoff,
+        amount_rmb=np.minimum(requested_rmb, credit_limit(rules, borrowers, rows, score)),
         apr=risk_price(rules, score),
         term_months=np.full(rows.size, rules.automated_term_months, dtype=np.int16),
     )

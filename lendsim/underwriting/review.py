@@ -21,31 +21,51 @@ from lendsim.scenario.schema import HumanReview
 DAYS_PER_MONTH = 30.0
 
 
+APPLICATION, CREDIT_APPEAL, FREEZE_APPEAL = 0, 1, 2
+
+
 @dataclass
 class QueuedApplications:
+    """Work for reviewers: applications near the cutoff, and (with appeals) appeals against a
+    rejection, a refused drawdown or a freeze. `kind` says which."""
+
     borrower: np.ndarray
     requested_rmb: np.ndarray
     submitted_month: np.ndarray
+    kind: np.ndarray
+    is_drawdown: np.ndarray
+
+    @classmethod
+    def of(
+        cls,
+        borrower: np.ndarray,
+        requested_rmb: np.ndarray,
+        month: int | np.ndarray,
+        kind: int,
+        is_drawdown: np.ndarray | bool = False,
+    ) -> QueuedApplications:
+        n = borrower.size
+        return cls(
+            borrower,
+            requested_rmb,
+            np.broadcast_to(np.asarray(month, dtype=np.int32), (n,)).copy(),
+            np.full(n, kind, dtype=np.int8),
+            np.broadcast_to(np.asarray(is_drawdown, dtype=bool), (n,)).copy(),
+        )
 
     @classmethod
     def empty(cls) -> QueuedApplications:
-        return cls(np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0, dtype=np.int32))
+        return cls.of(np.zeros(0, dtype=np.int64), np.zeros(0), 0, APPLICATION)
 
     def __len__(self) -> int:
         return int(self.borrower.size)
 
     def subset(self, mask_or_index: np.ndarray) -> QueuedApplications:
-        return QueuedApplications(
-            self.borrower[mask_or_index],
-            self.requested_rmb[mask_or_index],
-            self.submitted_month[mask_or_index],
-        )
+        return QueuedApplications(*(getattr(self, name)[mask_or_index] for name in self.__dataclass_fields__))
 
     def extend(self, other: QueuedApplications) -> QueuedApplications:
         return QueuedApplications(
-            np.concatenate([self.borrower, other.borrower]),
-            np.concatenate([self.requested_rmb, other.requested_rmb]),
-            np.concatenate([self.submitted_month, other.submitted_month]),
+            *(np.concatenate([getattr(self, n), getattr(other, n)]) for n in self.__dataclass_fields__)
         )
 
 
@@ -71,6 +91,10 @@ class ReviewQueue:
 
     def __len__(self) -> int:
         return len(self.waiting)
+
+    def file(self, appeals: QueuedApplications) -> None:
+        """Appeals filed this month join the back of the queue for next month."""
+        self.waiting = self.waiting.extend(appeals)
 
     def process(self, new: QueuedApplications, month: int) -> QueueOutcome:
         queue = self.waiting.extend(new)

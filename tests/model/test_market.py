@@ -54,8 +54,9 @@ def pooled(scenario, mode: str, replications=(0, 1)) -> pd.Series:
 
 
 def test_raising_the_cutoff_lowers_approval_and_default(tiny_scenario):
-    loose = pooled(tweak(tiny_scenario, underwriting__cutoff=560), "automated")
-    strict = pooled(tweak(tiny_scenario, underwriting__cutoff=700), "automated")
+    fixed_rules = tweak(tiny_scenario, underwriting__model__adjust_cutoff=False)
+    loose = pooled(tweak(fixed_rules, underwriting__cutoff=560), "automated")
+    strict = pooled(tweak(fixed_rules, underwriting__cutoff=700), "automated")
     assert (
         strict["approved"] / strict["applications_decided"]
         < loose["approved"] / loose["applications_decided"]

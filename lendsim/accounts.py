@@ -1,0 +1,119 @@
+"""Account freezes ("功能关闭") and their recovery paths.
+
+Five causes, each with its own way back:
+- a score that drops below the floor (late payments, debt elsewhere) → lifted after K clean months
+  with the score back above the floor;
+- velocity (more requests in 30 days than the rule allows) → lifted after a cool-off;
+- identity data that no longer match (a share of borrowers let phone/ID data go stale each year)
+  → lifted when the borrower updates the data (much likelier when told exactly what to fix);
+- regulator-ordered suspension → lifted when the order ends;
+- maintenance → lifted when the window closes.
+In HITL mode a frozen borrower may also appeal to a reviewer (lendsim.agents.platform).
+A frozen account cannot apply or draw down.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from lendsim.agents.borrowers import BorrowerTable
+from lendsim.reasons import Freeze, column
+from lendsim.recorder import Recorder
+from lendsim.scenario import Scenario
+from lendsim.streams import KeyedUniforms
+
+STALE, UPDATE, ORDER = 101, 102, 103  # KeyedUniforms purposes
+TIME_LIMITED = (Freeze.VELOCITY, Freeze.REGULATOR, Freeze.MAINTENANCE)
+
+
+class Accounts:
+    """Freeze and lift accounts; record freezes by cause and the frozen stock by segment."""
+
+    def __init__(
+        self, scenario: Scenario, table: BorrowerTable, events: KeyedUniforms, recorder: Recorder
+    ) -> None:
+        self.rules = scenario.underwriting.accounts
+        self.behaviour = scenario.population.behaviour
+        self.actionable = scenario.reasons.actionable
+        self.orders = scenario.policy.regulator_orders
+        self.table = table
+        self.events = events
+        self.recorder = recorder
+        self.stale_monthly = 1.0 - (1.0 - self.behaviour.identity_stale_rate) ** (1.0 / 12.0)
+
+    def freeze(self, rows: np.ndarray, cause: Freeze, month: int, until: int = 0) -> np.ndarray:
+        """Freeze the rows not frozen yet; return those newly frozen."""
+        t = self.table
+        rows = rows[t.frozen_cause[rows] == 0]
+        t.frozen_cause[rows] = cause
+        t.frozen_until[rows] = until
+        t.line_limit_rmb[rows] = 0.0  # a frozen account shows no limit
+        self.recorder.add(column("frozen", cause), month, rows)
+        self.recorder.add("frozen_accounts", month, rows)
+        return rows
+
+    def lift(self, rows: np.ndarray, month: int, path: str) -> None:
+        t = self.table
+        t.frozen_cause[rows] = 0
+        t.frozen_until[rows] = 0
+        self.recorder.add(f"unfrozen_{path}", month, rows)
+
+    def start_of_month(self, month: int) -> None:
+        """Data go stale; borrowers update data; time-limited freezes end; regulator orders start."""
+        t, everyone = self.table, np.arange(self.table.size)
+        if self.rules.identity_checks:
+            t.identity_stale |= self.events.uniform(STALE, month, everyone) < self.stale_monthly
+            frozen_id = np.flatnonzero(t.frozen_cause == Freeze.IDENTITY)
+            rate = (
+                self.behaviour.identity_update_rate_actionable
+                if self.actionable
+                else self.behaviour.identity_update_rate
+            )
+            updates = frozen_id[self.events.uniform(UPDATE, month, frozen_id) < rate]
+            t.identity_stale[updates] = False
+            self.lift(updates, month, "data_update")
+        limited = np.isin(t.frozen_cause, TIME_LIMITED) & (t.frozen_until <= month)
+        self.lift(np.flatnonzero(limited), month, "expiry")
+        for number, order in enumerate(self.orders):
+            if order.start_month == month:
+                hit = np.flatnonzero(self.events.uniform(ORDER + 100 * number, month, everyone) < order.share)
+                self.freeze(hit, Freeze.REGULATOR, month, until=month + order.duration_months)
+
+    def check_identity(self, rows: np.ndarray, month: int) -> np.ndarray:
+        """Requests from accounts with stale data freeze them; return the mask of blocked requests."""
+        if not self.rules.identity_checks:
+            return np.zeros(rows.size, dtype=bool)
+        stale = self.table.identity_stale[rows]
+        self.freeze(rows[stale], Freeze.IDENTITY, month)
+        return stale
+
+    def check_velocity(self, rows: np.ndarray, requests: np.ndarray, month: int) -> np.ndarray:
+        """More requests in 30 days than the rule allows freezes the account; return the blocked mask."""
+        limit = self.rules.velocity_max_requests
+        if limit == 0:
+            return np.zeros(rows.size, dtype=bool)
+        tripped = requests > limit
+        self.freeze(rows[tripped], Freeze.VELOCITY, month, until=month + self.rules.velocity_cooloff_months)
+        return tripped
+
+    def maintenance(self, rows: np.ndarray, month: int) -> None:
+        """Accounts that met the system down are shown as closed until the window ends."""
+        self.freeze(rows, Freeze.MAINTENANCE, month, until=month + 1)
+
+    def after_scores(self, month: int) -> None:
+        """Score freezes: new ones below the floor; lifted after clean months above it."""
+        floor = self.rules.score_floor
+        if floor <= 0:
+            return
+        t = self.table
+        recovered = (
+            (t.frozen_cause == Freeze.SCORE)
+            & (t.score >= floor)
+            & (t.clean_months >= self.rules.recovery_clean_months)
+        )
+        self.lift(np.flatnonzero(recovered), month, "clean_months")
+        dropped = (t.score < floor) & (t.score < t.initial_score) & (t.frozen_cause == 0)
+        self.freeze(np.flatnonzero(dropped), Freeze.SCORE, month)
+
+    def record_stock(self, month: int) -> None:
+        self.recorder.add("frozen_stock", month, np.flatnonzero(self.table.frozen_cause > 0))
