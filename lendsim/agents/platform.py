@@ -287,7 +287,8 @@ class Platform(mesa.Agent):
             ),
             (self.events.uniform(ANOMALY, month, rows) < flag_prob, Refusal.ANOMALY),
             ((score < cutoff) & ~b.reviewed_line[rows], Refusal.SCORE),
-            (in_peak & (score < cutoff + cfg.peak_tightening_points), Refusal.TIGHTENING),
+            (in_peak & (cfg.peak_tightening_points > 0) & (score < cutoff + cfg.peak_tightening_points),
+             Refusal.TIGHTENING),
         ]
         reason = np.zeros(rows.size, dtype=np.int8)
         for failed, code in reversed(checks):  # the first failing check in the list names the refusal
