@@ -129,6 +129,33 @@ def validate(scenario: ScenarioArg, set_: SetOpt = None) -> None:
 
 @app.command()
 @handle_errors
+def calibrate(
+    scenario: ScenarioArg,
+    seeds: Annotated[int, typer.Option("--seeds", min=1, help="Replications per evaluation.")] = 3,
+    set_: SetOpt = None,
+) -> None:
+    """Calibrate distress PDs to REFERENCE.md's delinquency bands; print the settings to use."""
+    from lendsim.calibration import TARGETS
+    from lendsim.calibration import calibrate as run_calibration
+    from lendsim.scenario import load_scenario
+
+    overrides, measured = run_calibration(load_scenario(scenario, list(set_ or ())), seeds=seeds)
+    typer.echo("# settings (put them in the scenario file):")
+    for key, value in overrides.items():
+        typer.echo(f"{key} = {value}")
+    typer.echo("# measures with these settings (automated mode):")
+    for key, value in measured.items():
+        target = TARGETS.get(key)
+        band = (
+            f"  target {target.low:.2%}–{target.high:.2%} {'ok' if target.holds(value) else 'MISSED'}"
+            if target
+            else ""
+        )
+        typer.echo(f"#   {key} = {value:.4%}{band}")
+
+
+@app.command()
+@handle_errors
 def scenarios(
     folder: Annotated[Path, typer.Option("--dir", help="Folder of scenario files.")] = SCENARIO_DIR,
 ) -> None:

@@ -47,9 +47,11 @@ class Economy:
         # shift[t, is_sme, sector + 1, region]: sector index −1 (consumers) maps to 0.
         self.shift = np.zeros((months + 1, 2, len(sectors) + 1, len(regions)))
         self.shock_active = np.zeros(months + 1, dtype=bool)
+        self.funding_shift = np.zeros(months + 1)
         for shock in macro.shocks:
             window = slice(shock.start_month, min(shock.start_month + shock.duration_months, months + 1))
             self.shock_active[window] = True
+            self.funding_shift[window] += shock.funding_cost_shift
             kinds = {"all": [0, 1], "consumers": [0], "smes": [1]}[shock.target]
             sector_idx = [sectors.index(n) + 1 for n in shock.sectors] or list(range(len(sectors) + 1))
             region_idx = [region_names.index(n) for n in shock.regions] or list(range(len(regions)))
@@ -96,6 +98,10 @@ class Economy:
     @property
     def in_shock(self) -> bool:
         return bool(self.shock_active[self.month])
+
+    @property
+    def funding_cost_shift(self) -> float:
+        return float(self.funding_shift[self.month])
 
     @property
     def in_peak(self) -> bool:

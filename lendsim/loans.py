@@ -63,6 +63,9 @@ class LoanBook:
         self.origination_month = np.zeros(n_borrowers, dtype=np.int32)
         self.application_month = np.zeros(n_borrowers, dtype=np.int32)
         self.principal_rmb = np.zeros(n_borrowers)
+        self.own_share = np.ones(n_borrowers)  # share the platform funds itself
+        self.partner = np.full(n_borrowers, -1, dtype=np.int8)  # co-lending partner (−1: none)
+        self.risk_weight = np.zeros(n_borrowers)  # regulatory risk weight fixed at origination
 
     @property
     def outstanding_rmb(self) -> float:
@@ -76,8 +79,14 @@ class LoanBook:
         term_months: np.ndarray,
         month: int,
         application_month: np.ndarray | int | None = None,
+        own_share: float = 1.0,
+        partner: np.ndarray | int = -1,
+        risk_weight: np.ndarray | float = 0.0,
     ) -> None:
         """Open new loans in free slots (the caller guarantees the slots are free)."""
+        self.own_share[rows] = own_share
+        self.partner[rows] = partner
+        self.risk_weight[rows] = risk_weight
         self.is_open[rows] = True
         self.balance_rmb[rows] = principal
         self.principal_rmb[rows] = principal

@@ -10,7 +10,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from lendsim.reasons import FAILURE_COLUMNS, FREEZE_COLUMNS, REFUSAL_COLUMNS, REJECTION_COLUMNS
+from lendsim.reasons import (
+    FAILURE_COLUMNS,
+    FREEZE_COLUMNS,
+    REFUSAL_COLUMNS,
+    REJECTION_COLUMNS,
+)
 from lendsim.recorder import Recorder
 
 HEADLINE_METRICS: tuple[str, ...] = (
@@ -159,7 +164,7 @@ def monthly_table(recorder: Recorder, mode: str, seed: int) -> pd.DataFrame:
         frame = pd.DataFrame({"month": months, "segment": label, **columns})
         frames.append(frame)
     table = pd.concat(frames, ignore_index=True)
-    for name in PLATFORM_VALUES:
+    for name in sorted(set(PLATFORM_VALUES) | set(recorder.platform)):
         table[name] = np.tile(recorder.platform[name][1:], len(labels))
     table.insert(0, "seed", seed)
     table.insert(0, "mode", mode)

@@ -105,6 +105,8 @@ class LendingMarket(mesa.Model):
         self.consumers.live(self.economy, draws)
         self.smes.live(self.economy, draws)
         borrow_elsewhere(self.borrowers, self.scenario, draws)
+        self.regulator.begin_month(self.platform, self.month)
+        self.platform.funding_shift = self.economy.funding_cost_shift
         self.platform.accounts.start_of_month(self.month)
         frozen_before = self.borrowers.frozen_cause > 0
         needs = self.credit_demand(draws)

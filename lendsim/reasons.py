@@ -17,6 +17,7 @@ class Rejection(IntEnum):
     REVIEW = 3  # a reviewer declined it
     VELOCITY = 4  # too many requests in 30 days: the account was frozen instead
     IDENTITY = 5  # identity data no longer match: the account was frozen instead
+    RATE_CAP = 6  # the risk price would exceed the interest-rate ceiling: rationed, not priced
 
 
 class Refusal(IntEnum):
@@ -29,6 +30,7 @@ class Refusal(IntEnum):
     POLICY = 5  # sector or region now closed
     VELOCITY = 6  # too many requests: the account was frozen instead
     IDENTITY = 7  # identity data no longer match: the account was frozen instead
+    RATE_CAP = 8  # the risk price would now exceed the interest-rate ceiling
 
 
 class Failure(IntEnum):
@@ -46,6 +48,10 @@ class Freeze(IntEnum):
     IDENTITY = 3  # phone/ID data no longer match
     REGULATOR = 4  # regulator-ordered suspension
     MAINTENANCE = 5  # platform maintenance
+
+
+SUPPLY_CONSTRAINTS = ("capital", "leverage", "partners", "growth_cap", "suspension", "loan_cap", "rate_cap")
+"""Binding constraints whose cost in credit supply is recorded as supply_lost_<constraint> (RMB)."""
 
 
 def column(prefix: str, code: IntEnum) -> str:

@@ -24,13 +24,15 @@ import numpy as np
 from lendsim.accounts import Accounts
 from lendsim.agents.borrowers import Applications, BorrowerTable
 from lendsim.economy import Economy
+from lendsim.funding import Funding
 from lendsim.loans import LoanBook, Settlement
 from lendsim.operations import Operations
 from lendsim.reasons import Failure, Freeze, Refusal, Rejection, column
 from lendsim.recorder import Recorder
+from lendsim.regulation import RulesInForce
 from lendsim.scenario import Scenario
 from lendsim.streams import KeyedUniforms
-from lendsim.underwriting.automated import automated_offer, credit_limit, risk_price
+from lendsim.underwriting.automated import Offer, automated_offer, credit_limit
 from lendsim.underwriting.model_risk import RiskModel
 from lendsim.underwriting.review import (
     APPLICATION,
@@ -44,6 +46,7 @@ from lendsim.underwriting.review import (
 from lendsim.underwriting.scoring import belief_after_review, belief_from_score
 
 ANOMALY, APPEAL = 301, 302  # KeyedUniforms purposes
+GROWTH_CAP, SUSPENSION = 2, 3  # regulator action levels (lendsim.agents.regulator)
 APPEALABLE_FREEZES = (Freeze.SCORE, Freeze.VELOCITY, Freeze.IDENTITY)
 VERIFIABLE_FREEZES = (Freeze.VELOCITY, Freeze.IDENTITY)  # a person can see they are false alarms
 
@@ -113,7 +116,8 @@ class Platform(mesa.Agent):
         self.scenario = scenario
         self.rules = scenario.underwriting
         self.platform_cfg = scenario.platform
-        self.regulation = scenario.regulation
+        self.law = RulesInForce.at(scenario.regulation, 1)  # set each month by the regulator
+        self.action = 0  # the regulator's action in force (lendsim.agents.regulator)
         self.lgd = scenario.risk.lgd
         self.borrowers = borrowers
         self.recorder = recorder
@@ -130,9 +134,9 @@ class Platform(mesa.Agent):
         self.operations = Operations(scenario.capacity, borrowers.size, events)
         self.risk_model = RiskModel(scenario, borrowers.is_sme, borrowers.signal_corr, recorder)
         self.capital_rmb = scenario.platform.capital_per_borrower_rmb * borrowers.size
-        self.risk_weight = np.where(
-            borrowers.is_sme, self.regulation.corporate_risk_weight, self.regulation.retail_risk_weight
-        )
+        self.funding = Funding(scenario, borrowers.size, events)
+        self.funding_shift = 0.0  # added to funding APRs during a funding-cost shock
+        self.recent_originations_rmb: list[float] = []
         sectors = [s.name for s in scenario.population.smes.sectors]
         regions = [r.name for r in scenario.population.regions]
         self._restrictions = [
@@ -144,7 +148,6 @@ class Platform(mesa.Agent):
             )
             for r in scenario.policy.restrictions
         ]
-        self.lending_suspended = False
 
     # --- requests ---------------------------------------------------------------------------------
 
@@ -233,6 +236,14 @@ class Platform(mesa.Agent):
         """The score the platform sees (maybe stale) and the cutoff it applies now."""
         return self.risk_model.scores(self.borrowers.score)[rows], self.risk_model.effective_cutoff(rows)
 
+    def _offer(self, rows: np.ndarray, requested_rmb: np.ndarray) -> Offer:
+        """The engine's offer on what the platform sees now, under the rules in force."""
+        score, cutoff = self._seen(rows)
+        pd = self.risk_model.expected_pd(rows, belief_from_score(score, self.borrowers.signal_corr[rows]))
+        return automated_offer(
+            self.rules, self.law, self.borrowers, rows, requested_rmb, score, cutoff, pd, self.lgd
+        )
+
     def _new_applications(self, apps: QueuedApplications, month: int) -> list[Decisions]:
         policy = self.restricted(apps.borrower, month)
         rows = apps.borrower
@@ -262,11 +273,16 @@ class Platform(mesa.Agent):
         return near_cutoff | thin_sme
 
     def _automated(self, apps: QueuedApplications) -> Decisions:
-        rows = apps.borrower
-        score, cutoff = self._seen(rows)
-        offer = automated_offer(self.rules, self.borrowers, rows, apps.requested_rmb, score, cutoff)
-        reason = np.where(offer.approved, 0, Rejection.SCORE)
-        return _decisions(apps, offer.approved, offer.amount_rmb, offer.apr, offer.term_months, reason)
+        offer = self._offer(apps.borrower, apps.requested_rmb)
+        self._record_rationing(apps, offer, offer.reason == Rejection.RATE_CAP)
+        return _decisions(apps, offer.approved, offer.amount_rmb, offer.apr, offer.term_months, offer.reason)
+
+    def _record_rationing(self, apps: QueuedApplications, offer: Offer, rationed: np.ndarray) -> None:
+        """Supply lost to loan-size caps (on what is lent) and to the rate cap (on who is rationed)."""
+        month = int(self.model.month)
+        lent = offer.approved
+        self.recorder.add("supply_lost_loan_cap", month, apps.borrower[lent], offer.capped_rmb[lent])
+        self.recorder.add("supply_lost_rate_cap", month, apps.borrower[rationed], offer.amount_rmb[rationed])
 
     # --- drawdowns --------------------------------------------------------------------------------
 
@@ -277,6 +293,7 @@ class Platform(mesa.Agent):
         granted keeps the reviewer's judgement on the score; every other check still runs."""
         cfg, b, rows = self.rules.drawdown, self.borrowers, apps.borrower
         score, cutoff = self._seen(rows)
+        offer = self._offer(rows, apps.requested_rmb)
         tilt = cfg.anomaly_quality_tilt
         flag_prob = cfg.anomaly_flag_rate * np.exp(-tilt * b.quality[rows] - 0.5 * tilt**2)
         checks = [
@@ -287,15 +304,18 @@ class Platform(mesa.Agent):
             ),
             (self.events.uniform(ANOMALY, month, rows) < flag_prob, Refusal.ANOMALY),
             ((score < cutoff) & ~b.reviewed_line[rows], Refusal.SCORE),
-            (in_peak & (cfg.peak_tightening_points > 0) & (score < cutoff + cfg.peak_tightening_points),
-             Refusal.TIGHTENING),
+            (
+                in_peak & (cfg.peak_tightening_points > 0) & (score < cutoff + cfg.peak_tightening_points),
+                Refusal.TIGHTENING,
+            ),
+            (offer.rationed, Refusal.RATE_CAP),
         ]
         reason = np.zeros(rows.size, dtype=np.int8)
         for failed, code in reversed(checks):  # the first failing check in the list names the refusal
             reason = np.where(failed, code, reason)
         amount = np.minimum(apps.requested_rmb, b.line_limit_rmb[rows])
         term = np.full(rows.size, self.rules.automated_term_months)
-        return _decisions(apps, reason == 0, amount, risk_price(self.rules, score), term, reason)
+        return _decisions(apps, reason == 0, amount, offer.apr, term, reason)
 
     # --- people in the loop -----------------------------------------------------------------------
 
@@ -340,10 +360,10 @@ class Platform(mesa.Agent):
 
     def _reviewed(self, apps: QueuedApplications, month: int, on_appeal: bool = False) -> Decisions:
         cfg, b, rows = self.rules.hitl, self.borrowers, apps.borrower
-        score, cutoff = self._seen(rows)
-        offer = automated_offer(self.rules, b, rows, apps.requested_rmb, score, cutoff)
+        offer = self._offer(rows, apps.requested_rmb)
         policy = self.restricted(rows, month)
-        approved = self._reviewer_approves(rows) & ~policy
+        rationed = offer.rationed
+        approved = self._reviewer_approves(rows) & ~policy & ~rationed
         amount = np.where(
             apps.is_drawdown, np.minimum(apps.requested_rmb, b.line_limit_rmb[rows]), offer.amount_rmb
         )
@@ -361,7 +381,12 @@ class Platform(mesa.Agent):
         rec = self.recorder
         rec.add("review_overturned_rejections", month, rows[approved & ~offer.approved])
         rec.add("review_overturned_approvals", month, rows[~approved & offer.approved])
-        reason = np.where(approved, 0, np.where(policy, Rejection.POLICY, Rejection.REVIEW))
+        reason = np.where(
+            approved,
+            0,
+            np.where(policy, Rejection.POLICY, np.where(rationed, Rejection.RATE_CAP, Rejection.REVIEW)),
+        )
+        self._record_rationing(apps, offer, rationed & ~policy)
         return _decisions(apps, approved, amount, offer.apr, term, reason, on_appeal, reviewed=True)
 
     def _review_freezes(self, appeals: QueuedApplications, month: int) -> None:
@@ -437,34 +462,56 @@ class Platform(mesa.Agent):
 
     # --- origination ------------------------------------------------------------------------------
 
-    def capital_headroom_share(self, new_amount_rmb: np.ndarray, rows: np.ndarray) -> float:
-        """Largest share of the new amounts the platform can fund within capital ratio and leverage."""
-        own = self.platform_cfg.own_funding_share
-        new_rwa = float((self.risk_weight[rows] * own * new_amount_rmb).sum())
-        new_own = own * float(new_amount_rmb.sum())
-        if new_own <= 0.0:
-            return 1.0
-        capital = max(self.capital_rmb, 0.0)
-        min_ratio = self.regulation.min_capital_ratio
-        ratio_room = capital / min_ratio - self.rwa_rmb if min_ratio > 0 else np.inf
-        leverage_room = capital * self.regulation.max_leverage - own * self.book.outstanding_rmb
-        share = min(ratio_room / new_rwa if new_rwa > 0 else np.inf, leverage_room / new_own, 1.0)
-        return max(share, 0.0)
+    def lending_room_share(self, d: Decisions, month: int) -> tuple[float, str]:
+        """Share of this month's approved amounts that can be lent, and the constraint that binds."""
+        if self.action >= SUSPENSION:
+            return 0.0, "suspension"
+        weights = self._risk_weights(d.borrower, d.term_months)
+        capacity = self.funding.capacity(self.book, self.capital_rmb, self.law, d.amount_rmb, weights)
+        name, share = capacity.binding()
+        if self.action == GROWTH_CAP and self.recent_originations_rmb:
+            allowed = self.scenario.regulation.growth_cap_share * float(
+                np.mean(self.recent_originations_rmb[-3:])
+            )
+            wanted = float(d.amount_rmb.sum())
+            growth_share = min(allowed / wanted, 1.0) if wanted > 0 else 1.0
+            if growth_share < share:
+                name, share = "growth_cap", growth_share
+        return share, name
+
+    def _risk_weights(self, rows: np.ndarray, term_months: np.ndarray) -> np.ndarray:
+        b = self.borrowers
+        score, _ = self._seen(rows)
+        pd = self.risk_model.expected_pd(rows, belief_from_score(score, b.signal_corr[rows]))
+        return self.funding.loan_risk_weights(
+            self.law, b.is_sme[rows], pd, term_months, 12.0 * b.base_cash_rmb[rows]
+        )
 
     def originate(self, decisions: Decisions, month: int) -> None:
         rec, b = self.recorder, self.borrowers
         d = decisions.subset(decisions.approved)
-        share = 0.0 if self.lending_suspended else self.capital_headroom_share(d.amount_rmb, d.borrower)
+        share, binding = self.lending_room_share(d, month)
         scaled = d.amount_rmb * share
-        rec.add("supply_lost_capital", month, d.borrower, d.amount_rmb - scaled)
+        rec.add(f"supply_lost_{binding}", month, d.borrower, d.amount_rmb - scaled)
         funded = scaled >= self.rules.min_loan_rmb
         f = d.subset(funded)
         rows, amount = f.borrower, scaled[funded]
-        self.book.open(rows, amount, f.apr, f.term_months, month, f.application_month)
+        self.book.open(
+            rows,
+            amount,
+            f.apr,
+            f.term_months,
+            month,
+            f.application_month,
+            own_share=self.funding.own_share(self.law),
+            partner=self.funding.assign_partners(self.book, rows, month),
+            risk_weight=self._risk_weights(rows, f.term_months),
+        )
+        self.recent_originations_rmb.append(float(amount.sum()))
         new_lines = rows[~f.is_drawdown]
         if self.rules.drawdown.credit_lines:
             score, _ = self._seen(new_lines)
-            b.line_limit_rmb[new_lines] = share * credit_limit(self.rules, b, new_lines, score)
+            b.line_limit_rmb[new_lines] = share * credit_limit(self.rules, self.law, b, new_lines, score)
             b.line_expires[new_lines] = month + self.rules.drawdown.line_validity_months - 1
             b.reviewed_line[new_lines] = f.reviewed[~f.is_drawdown]
         rec.add("loans_originated", month, rows)
@@ -487,8 +534,7 @@ class Platform(mesa.Agent):
         d = refused.subset(free)
         d = d.subset(np.unique(d.borrower, return_index=True)[1])
         rows = d.borrower
-        score, cutoff = self._seen(rows)
-        offer = automated_offer(self.rules, b, rows, d.requested_rmb, score, cutoff)
+        offer = self._offer(rows, d.requested_rmb)
         amount = np.where(
             d.is_drawdown, np.minimum(d.requested_rmb, b.line_limit_rmb[rows]), offer.amount_rmb
         )
@@ -502,13 +548,16 @@ class Platform(mesa.Agent):
 
     @property
     def rwa_rmb(self) -> float:
-        own = self.platform_cfg.own_funding_share
-        return float((self.risk_weight * own * self.book.balance_rmb).sum())
+        return self.funding.rwa_rmb(self.book)
+
+    @property
+    def own_book_rmb(self) -> float:
+        return self.funding.own_book_rmb(self.book)
 
     def collect(self, month: int) -> Settlement:
         """Repayment out of cash flow, for the real book and the counterfactual (shadow) book."""
         b, rec = self.borrowers, self.recorder
-        book_start = self.book.outstanding_rmb
+        book_start, own_start, capital_start = self.book.outstanding_rmb, self.own_book_rmb, self.capital_rmb
         was_open = np.flatnonzero(self.book.is_open)
         settled = self.book.settle(b.free_cash_rmb + b.savings_rmb, month)
         b.savings_rmb = np.clip(b.savings_rmb + b.free_cash_rmb - settled.paid_rmb, 0.0, b.savings_cap_rmb)
@@ -523,7 +572,8 @@ class Platform(mesa.Agent):
         rec.add("missed_payments", month, np.flatnonzero(settled.missed))
         rec.add("payments_due", month, np.flatnonzero(settled.missed | settled.clean))
         self._collect_shadow(month)
-        self._book_profit(month, settled, book_start)
+        self._book_profit(month, settled, book_start, own_start, capital_start)
+        self.funding.update_stress(self.book, settled.written_off_rmb, self.book.partner)
         self._record_book(month, settled)
         return settled
 
@@ -543,23 +593,52 @@ class Platform(mesa.Agent):
         rec.add_cohort("refusals_tracked", cohort[refusal], resolved[refusal])
         rec.add_cohort("false_refusals", cohort[refusal & repaid], resolved[refusal & repaid])
 
-    def _book_profit(self, month: int, settled: Settlement, book_start_rmb: float) -> None:
-        cfg = self.platform_cfg
-        own = cfg.own_funding_share
-        interest = own * float(settled.interest_paid_rmb.sum())
-        losses = own * self.lgd * float(settled.written_off_rmb.sum())
-        funding = cfg.funding_cost_apr / 12.0 * own * book_start_rmb
+    def _book_profit(
+        self,
+        month: int,
+        settled: Settlement,
+        book_start_rmb: float,
+        own_start_rmb: float,
+        capital_start_rmb: float,
+    ) -> None:
+        """The month's profit: own interest and fees on partner-funded interest, less funding,
+        own credit losses, operating and review costs. Profit moves capital."""
+        cfg, book, rec = self.platform_cfg, self.book, self.recorder
+        own = book.own_share
+        interest = float((own * settled.interest_paid_rmb).sum())
+        fees = cfg.service_fee_share * float(((1.0 - own) * settled.interest_paid_rmb).sum())
+        losses = self.lgd * float((own * settled.written_off_rmb).sum())
+        nonstandard, abs_ = self.funding.funding_mix_rmb(own_start_rmb, capital_start_rmb, self.law)
+        funding = (
+            nonstandard * (cfg.nonstandard_funding_apr + self.funding_shift)
+            + abs_ * (cfg.abs_funding_apr + self.funding_shift)
+        ) / 12.0
         operating = cfg.operating_cost_apr / 12.0 * book_start_rmb
-        review = float(self.recorder.flows["review_cost"][month][:2].sum())
-        profit = interest - losses - funding - operating - review
+        review = float(rec.flows["review_cost"][month][:2].sum())
+        profit = interest + fees - losses - funding - operating - review
         self.capital_rmb += profit
-        self.recorder.set_platform("platform_profit", month, profit)
-        self.recorder.set_platform("capital_rmb", month, self.capital_rmb)
+        for name, value in (
+            ("platform_profit", profit),
+            ("capital_rmb", self.capital_rmb),
+            ("own_interest_rmb", interest),
+            ("service_fees_rmb", fees),
+            ("own_credit_losses_rmb", losses),
+            ("funding_cost_rmb", funding),
+            ("operating_cost_rmb", operating),
+            ("nonstandard_funding_rmb", nonstandard),
+            ("abs_funding_rmb", abs_),
+        ):
+            rec.set_platform(name, month, value)
 
     def _record_book(self, month: int, settled: Settlement) -> None:
         rec, book = self.recorder, self.book
         open_rows = np.flatnonzero(book.is_open)
         rec.add("book_rmb", month, open_rows, book.balance_rmb[open_rows])
+        rec.add("own_book_rmb", month, open_rows, (book.own_share * book.balance_rmb)[open_rows])
+        partner_balances = self.funding.partner_balances_rmb(book)
+        for name, balance in zip(self.funding.partner_names, partner_balances, strict=True):
+            rec.set_platform(f"partner_balance_{name}_rmb", month, float(balance))
+        rec.set_platform("partners_stressed", month, float(self.funding.stressed.sum()))
         rec.add("open_loans", month, open_rows)
         late = open_rows[book.days_past_due[open_rows] >= 30]
         rec.add("dpd30_balance_rmb", month, late, book.balance_rmb[late])

@@ -58,12 +58,12 @@ class Consumers(Frozen):
     income_dispersion: float = Field(0.5, ge=0, le=3, description="Std. dev. of log income across people.")
     expense_share: float = Field(0.6, ge=0, le=1, description="Share of normal income spent on living costs.")
     income_shock_sd: float = Field(0.15, ge=0, le=3, description="Std. dev. of the monthly log-income shock.")
-    savings_months: float = Field(1.0, ge=0, le=60, description="Median liquid savings, in months of income.")
+    savings_months: float = Field(0.5, ge=0, le=60, description="Median liquid savings, in months of income.")
     savings_quality_corr: float = Field(
         0.5, ge=0, le=1, description="Correlation between savings (log) and true creditworthiness."
     )
     annual_distress_pd: float = Field(
-        0.06, gt=0, lt=1, description="Mean yearly chance of a distress event (job loss, illness)."
+        0.0726, gt=0, lt=1, description="Mean yearly chance of a distress event (job loss, illness)."
     )
     distress_income_loss: float = Field(0.7, ge=0, le=1, description="Share of income lost while distressed.")
     distress_months: float = Field(4.0, ge=1, le=60, description="Mean length of a distress spell.")
@@ -110,10 +110,10 @@ class SMEs(Frozen):
     revenue_median_rmb: float = Field(60_000.0, gt=0, description="Median monthly revenue.")
     revenue_dispersion: float = Field(0.8, ge=0, le=3, description="Std. dev. of log revenue across firms.")
     margin: float = Field(
-        0.15, gt=0, le=1, description="Share of revenue left for debt service in a normal month."
+        0.2, gt=0, le=1, description="Share of revenue left for debt service in a normal month."
     )
     revenue_shock_sd: float = Field(
-        0.1, ge=0, le=3, description="Std. dev. of the monthly log-revenue shock."
+        0.08, ge=0, le=3, description="Std. dev. of the monthly log-revenue shock."
     )
     savings_months: float = Field(
         1.0, ge=0, le=60, description="Median cash buffer, in months of revenue × margin."
@@ -122,7 +122,7 @@ class SMEs(Frozen):
         0.5, ge=0, le=1, description="Correlation between the cash buffer (log) and true quality."
     )
     annual_distress_pd: float = Field(
-        0.05, gt=0, lt=1, description="Mean yearly chance of a business distress event."
+        0.0485, gt=0, lt=1, description="Mean yearly chance of a business distress event."
     )
     distress_revenue_loss: float = Field(
         0.6, ge=0, le=1, description="Share of revenue lost while distressed."
@@ -258,6 +258,9 @@ class Shock(Frozen):
     target: Literal["all", "consumers", "smes"] = Field("all", description="Who the shock hits.")
     sectors: tuple[str, ...] = Field((), description="Only SMEs in these sectors (empty: every sector).")
     regions: tuple[str, ...] = Field((), description="Only borrowers in these regions (empty: every region).")
+    funding_cost_shift: float = Field(
+        0.0, ge=-1, le=1, description="Added to the platform's funding APRs while the shock lasts."
+    )
 
 
 class Macro(Frozen):
@@ -283,7 +286,7 @@ class HumanReview(Frozen):
     reviews_per_reviewer_month: int = Field(
         400, gt=0, le=100_000, description="Reviews one reviewer completes a month."
     )
-    cost_per_review_rmb: float = Field(60.0, ge=0, description="Cost of one review.")
+    cost_per_review_rmb: float = Field(40.0, ge=0, description="Cost of one review.")
     delay_days: float = Field(3.0, ge=0, le=365, description="Days a review adds to the decision.")
     score_band: float = Field(
         40.0, ge=0, description="Applications within ± this many points of the cutoff go to review."
@@ -326,7 +329,7 @@ class ScoringModel(Frozen):
     data_lag_months: int = Field(
         0, ge=0, le=24, description="The score used is this many months old (stale data)."
     )
-    window_months: int = Field(6, ge=1, le=60, description="Origination cohorts used in one re-estimation.")
+    window_months: int = Field(12, ge=1, le=60, description="Origination cohorts used in one re-estimation.")
     maturity_months: int = Field(
         6, ge=1, le=24, description="Months a cohort must age before its defaults count (90+ dpd needs 3)."
     )
@@ -334,10 +337,10 @@ class ScoringModel(Frozen):
         True, description="Move the cutoff so the expected PD at the cutoff stays at the risk appetite."
     )
     initial_consumer_default_rate: float = Field(
-        0.004, gt=0, lt=1, description="Consumer loan default rate the model is calibrated to at the start."
+        0.011, gt=0, lt=1, description="Consumer loan default rate the model is calibrated to at the start."
     )
     initial_sme_default_rate: float = Field(
-        0.015, gt=0, lt=1, description="SME loan default rate the model is calibrated to at the start."
+        0.0162, gt=0, lt=1, description="SME loan default rate the model is calibrated to at the start."
     )
 
 
@@ -424,8 +427,10 @@ class Underwriting(Frozen):
         0.35, gt=0, description="SME limit at score 750, in months of revenue."
     )
     sme_limit_cap_rmb: float = Field(1_000_000.0, gt=0, description="Largest SME limit.")
-    base_apr: float = Field(0.073, ge=0, le=1, description="APR offered at the top score.")
-    max_apr: float = Field(0.219, ge=0, le=1, description="APR offered at the cutoff.")
+    base_apr: float = Field(0.073, ge=0, le=1, description="APR for a borrower with no expected loss.")
+    risk_premium: float = Field(
+        2.0, ge=0, le=20, description="APR added per unit of expected yearly loss (PD × LGD) the model sees."
+    )
     automated_term_months: int = Field(
         3, ge=1, le=12, description="Term the automated offer takes (the shortest)."
     )
@@ -452,8 +457,6 @@ class Underwriting(Frozen):
     def _terms_ordered(self) -> Underwriting:
         if self.max_term_months < self.automated_term_months:
             raise ValueError("max_term_months must be ≥ automated_term_months")
-        if self.max_apr < self.base_apr:
-            raise ValueError("max_apr must be ≥ base_apr")
         return self
 
 
@@ -538,35 +541,144 @@ class Risk(Frozen):
     )
 
 
+class PartnerBank(Frozen):
+    """A bank that funds the partner share of co-lent loans, within its own appetite and limits."""
+
+    name: str = Field(description="Partner name.")
+    tier1_capital_per_borrower_rmb: float = Field(
+        gt=0,
+        description="The bank's net tier-1 capital, per simulated borrower (scales with the population).",
+    )
+    max_share_of_tier1: float = Field(
+        0.25,
+        gt=0,
+        le=10,
+        description="Co-lent balance with the platform ≤ this share of tier-1 (CBIRC 2021: 25 %).",
+    )
+    appetite: float = Field(1.0, ge=0, le=1, description="Share of that limit the bank is willing to use.")
+    stress_loss_rate: float = Field(
+        0.08,
+        gt=0,
+        le=1,
+        description="Yearly loss rate on its co-lent book above which the bank cuts appetite.",
+    )
+    stress_appetite: float = Field(0.5, ge=0, le=1, description="Appetite multiplier while under stress.")
+
+
+def _default_partners() -> tuple[PartnerBank, ...]:
+    return tuple(
+        PartnerBank(name=name, tier1_capital_per_borrower_rmb=tier1)
+        for name, tier1 in (("bank_a", 1500.0), ("bank_b", 1200.0), ("bank_c", 1000.0), ("bank_d", 800.0))
+    )
+
+
 class Platform(Frozen):
-    """The lender's balance sheet."""
+    """The lender's balance sheet and funding: own capital, borrowings, ABS, co-lending partners."""
 
     capital_per_borrower_rmb: float = Field(
-        300.0, ge=0, description="Initial capital per simulated borrower (consumers + SMEs)."
+        30.0, ge=0, description="Initial capital (net assets) per simulated borrower (consumers + SMEs)."
     )
     own_funding_share: float = Field(
-        1.0, gt=0, le=1, description="Share of each loan the platform funds itself."
+        0.02,
+        gt=0,
+        le=1,
+        description="Share of each loan the platform funds itself (≈ 2 % before the 2020 rules).",
     )
-    funding_cost_apr: float = Field(
-        0.04, ge=0, le=1, description="Annual cost of the platform's own funding."
+    nonstandard_funding_apr: float = Field(
+        0.045, ge=0, le=1, description="Annual cost of bank and shareholder loans (non-standard financing)."
+    )
+    abs_funding_apr: float = Field(0.035, ge=0, le=1, description="Annual cost of bonds and ABS.")
+    service_fee_share: float = Field(
+        0.3,
+        ge=0,
+        le=1,
+        description="Share of the interest on partner-funded loans the platform keeps as a fee.",
     )
     operating_cost_apr: float = Field(
-        0.02, ge=0, le=1, description="Annual operating cost as a share of the book."
+        0.01, ge=0, le=1, description="Annual operating cost as a share of the whole facilitated book."
     )
+    partners: tuple[PartnerBank, ...] = Field(
+        default_factory=_default_partners,
+        description="Partner banks (array of tables); empty = no co-lending.",
+    )
+
+    @model_validator(mode="after")
+    def _partners_named_uniquely(self) -> Platform:
+        names = [p.name for p in self.partners]
+        if len(set(names)) != len(names):
+            raise ValueError(f"partner names must be unique, got {names}")
+        if self.own_funding_share < 1 and not self.partners:
+            raise ValueError("own_funding_share < 1 needs at least one partner bank in platform.partners")
+        return self
+
+
+class RuleChange(Frozen):
+    """Rules that change from a month on (e.g. "from month 18 the own-funding share is 30 %").
+    Keys left out keep their value."""
+
+    from_month: int = Field(ge=1, description="First month the new values apply.")
+    min_own_funding_share: float | None = Field(None, ge=0, le=1)
+    min_capital_ratio: float | None = Field(None, ge=0, le=1)
+    nonstandard_leverage_cap: float | None = Field(None, ge=0)
+    abs_leverage_cap: float | None = Field(None, ge=0)
+    apr_cap: float | None = Field(None, gt=0, le=1)
+    consumer_loan_cap_rmb: float | None = Field(None, gt=0)
+    consumer_income_share_cap: float | None = Field(None, ge=0, le=10)
+    sme_loan_cap_rmb: float | None = Field(None, gt=0)
+
+
+class ScheduledAction(Frozen):
+    """A supervisory action ordered in advance (e.g. "months 24–26 new lending suspended")."""
+
+    start_month: int = Field(ge=1, description="First month of the action.")
+    duration_months: int = Field(1, ge=1, description="Months it lasts.")
+    action: Literal["warning", "growth_cap", "suspension"] = Field(description="What is ordered.")
 
 
 class Regulation(Frozen):
-    """Limits the regulator inspects each month."""
+    """The rules the regulator sets and inspects each month, and how it escalates on a breach."""
 
+    min_own_funding_share: float = Field(
+        0.0,
+        ge=0,
+        le=1,
+        description="Least share of each co-lent loan the platform must fund (2020 draft: 30 %).",
+    )
     min_capital_ratio: float = Field(
-        0.1, ge=0, le=1, description="Capital / risk-weighted assets must stay above this."
+        0.1, ge=0, le=1, description="Capital / risk-weighted own-funded assets must stay above this."
     )
-    max_leverage: float = Field(5.0, gt=0, description="Own-funded book / capital must stay below this.")
-    retail_risk_weight: float = Field(
-        0.75, ge=0, le=10, description="Standardised risk weight of consumer loans."
+    risk_weights: Literal["standardised", "irb"] = Field(
+        "standardised", description="Standardised weights, or the Basel IRB formula on the model's PDs."
     )
-    corporate_risk_weight: float = Field(
-        1.0, ge=0, le=10, description="Standardised risk weight of SME loans."
+    retail_risk_weight: float = Field(0.75, ge=0, le=10, description="Standardised weight of consumer loans.")
+    corporate_risk_weight: float = Field(1.0, ge=0, le=10, description="Standardised weight of SME loans.")
+    nonstandard_leverage_cap: float = Field(
+        1.0, ge=0, description="Bank and shareholder loans ≤ this × net assets (2020 draft: 1×)."
+    )
+    abs_leverage_cap: float = Field(
+        4.0, ge=0, description="Bonds and ABS ≤ this × net assets (2020 draft: 4×)."
+    )
+    apr_cap: float = Field(
+        0.24, gt=0, le=1, description="Interest-rate ceiling (24 %; 15.4 % = 4 × LPR since Aug 2020)."
+    )
+    consumer_loan_cap_rmb: float = Field(300_000.0, gt=0, description="Largest loan to one person.")
+    consumer_income_share_cap: float = Field(
+        0.0,
+        ge=0,
+        le=10,
+        description="Consumer loan ≤ this share of annual income (2020 draft: 1/3); 0 = no rule.",
+    )
+    sme_loan_cap_rmb: float = Field(1_000_000.0, gt=0, description="Largest loan to one business.")
+    cure_months: int = Field(2, ge=1, le=24, description="Months of breach before the regulator escalates.")
+    growth_cap_share: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="Under a growth cap, new lending ≤ this share of last quarter's monthly average.",
+    )
+    schedule: tuple[RuleChange, ...] = Field((), description="Rule changes by date (array of tables).")
+    actions: tuple[ScheduledAction, ...] = Field(
+        (), description="Actions ordered in advance (array of tables)."
     )
 
 

@@ -2,10 +2,12 @@
 
 Fixed rules, as on the platforms the sources describe: approve when the score reaches the cutoff;
 the limit is a multiple of income (consumers) or revenue (SMEs) that halves every
-`limit_doubling_points` below 750 and doubles as many above, capped; the APR falls linearly from
-`max_apr` at the cutoff to `base_apr` at the top score; the term is the shortest on offer. The score
-and cutoff passed in are what the platform sees now (possibly stale data, possibly a cutoff moved
-by re-estimation; lendsim.underwriting.model_risk).
+`limit_doubling_points` below 750 and doubles as many above, capped by the platform and by the
+regulator's loan-size rules; the APR is the base rate plus a premium on the expected loss the
+model sees (PD × LGD), and where that price would exceed the interest-rate ceiling the applicant is
+rationed (rejected), not priced; the term is the shortest on offer. The score, cutoff and PD passed
+in are what the platform sees now (possibly stale data, a cutoff moved by re-estimation;
+lendsim.underwriting.model_risk).
 """
 
 from __future__ import annotations
@@ -15,9 +17,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from lendsim.agents.borrowers import BorrowerTable
-from lendsim.scenario.schema import SCORE_MAX, Underwriting
+from lendsim.reasons import Rejection
+from lendsim.regulation import RulesInForce
+from lendsim.scenario.schema import Underwriting
 
 LIMIT_ANCHOR_SCORE = 750.0
+MONTHS_PER_YEAR = 12.0
 
 
 @dataclass(frozen=True)
@@ -25,12 +30,15 @@ class Offer:
     """Terms for a set of requests (aligned with the request arrays)."""
 
     approved: np.ndarray
+    reason: np.ndarray  # Rejection code where not approved
     amount_rmb: np.ndarray
     apr: np.ndarray
     term_months: np.ndarray
+    capped_rmb: np.ndarray  # supply the regulator's loan-size caps removed
+    rationed: np.ndarray  # the risk price would exceed the rate cap
 
 
-def credit_limit(
+def platform_limit(
     rules: Underwriting, borrowers: BorrowerTable, rows: np.ndarray, score: np.ndarray
 ) -> np.ndarray:
     is_sme = borrowers.is_sme[rows]
@@ -40,23 +48,49 @@ def credit_limit(
     return np.minimum(multiple * borrowers.base_cash_rmb[rows] * scale, cap)
 
 
-def risk_price(rules: Underwriting, score: np.ndarray) -> np.ndarray:
-    span = max(SCORE_MAX - rules.cutoff, 1e-9)
-    position = np.clip((SCORE_MAX - score) / span, 0.0, 1.0)
-    return rules.base_apr + (rules.max_apr - rules.base_apr) * position
+def regulatory_cap(law: RulesInForce, borrowers: BorrowerTable, rows: np.ndarray) -> np.ndarray:
+    """Loan-size rules: RMB caps per person and business; optionally a share of annual income."""
+    is_sme = borrowers.is_sme[rows]
+    consumer = np.full(rows.size, law.consumer_loan_cap_rmb)
+    if law.consumer_income_share_cap > 0:
+        annual_income = MONTHS_PER_YEAR * borrowers.base_cash_rmb[rows]
+        consumer = np.minimum(consumer, law.consumer_income_share_cap * annual_income)
+    return np.where(is_sme, law.sme_loan_cap_rmb, consumer)
+
+
+def credit_limit(
+    rules: Underwriting, law: RulesInForce, borrowers: BorrowerTable, rows: np.ndarray, score: np.ndarray
+) -> np.ndarray:
+    return np.minimum(platform_limit(rules, borrowers, rows, score), regulatory_cap(law, borrowers, rows))
+
+
+def risk_price(rules: Underwriting, expected_pd: np.ndarray, lgd: float) -> np.ndarray:
+    return rules.base_apr + rules.risk_premium * expected_pd * lgd
 
 
 def automated_offer(
     rules: Underwriting,
+    law: RulesInForce,
     borrowers: BorrowerTable,
     rows: np.ndarray,
     requested_rmb: np.ndarray,
     score: np.ndarray,
     cutoff: np.ndarray,
+    expected_pd: np.ndarray,
+    lgd: float,
 ) -> Offer:
+    wanted = np.minimum(requested_rmb, platform_limit(rules, borrowers, rows, score))
+    amount = np.minimum(wanted, regulatory_cap(law, borrowers, rows))
+    apr = risk_price(rules, expected_pd, lgd)
+    passes = score >= cutoff
+    priced = apr <= law.apr_cap
+    reason = np.where(~passes, Rejection.SCORE, np.where(~priced, Rejection.RATE_CAP, 0))
     return Offer(
-        approved=score >= cutoff,
-        amount_rmb=np.minimum(requested_rmb, credit_limit(rules, borrowers, rows, score)),
-        apr=risk_price(rules, score),
+        approved=passes & priced,
+        reason=reason.astype(np.int8),
+        amount_rmb=amount,
+        apr=np.minimum(apr, law.apr_cap),
         term_months=np.full(rows.size, rules.automated_term_months, dtype=np.int16),
+        capped_rmb=wanted - amount,
+        rationed=~priced,
     )
