@@ -1,0 +1,35 @@
+"""Stakeholder reports: one self-contained HTML file per run or sweep folder.
+
+The report is its own stage. It reads only the folder the experiment wrote (never the model), and
+writes `report.html` beside the data: plotly.js inlined once, no network request of any kind, both
+English and Simplified Chinese embedded with a switch, so it opens from an e-mail or a shared drive.
+`lendsim report DIR` calls `build_report`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from lendsim.report.folders import RunFolder, read_folder
+from lendsim.report.i18n import check_lang
+from lendsim.report.page import write_atomically
+from lendsim.report.run import run_page
+from lendsim.report.sweep import sweep_page
+
+REPORT_FILE = "report.html"
+
+__all__ = ["REPORT_FILE", "build_report"]
+
+
+def build_report(folder: Path, lang: str = "en") -> Path:
+    """Write `folder/report.html` for the run or sweep in `folder`, shown first in `lang` ("en" or "zh").
+
+    Raises RunFolderError when the folder or a file the report needs is missing or unreadable, and
+    OptionError for a language the report does not speak.
+    """
+    check_lang(lang)
+    contents = read_folder(Path(folder))
+    html = run_page(contents, lang) if isinstance(contents, RunFolder) else sweep_page(contents, lang)
+    target = contents.path / REPORT_FILE
+    write_atomically(target, html)
+    return target

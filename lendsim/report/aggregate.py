@@ -1,0 +1,194 @@
+"""Seeds folded into means and confidence bands before anything is plotted.
+
+A run holds every seed's monthly line; the report shows one line per mode with a 95 % band
+(mean ± 1.96·sd/√n across seeds), which is both what a reader needs and what keeps the page small.
+This module also reads the calendar of events (shocks, peaks, maintenance, regulatory actions) off
+the platform-level columns, and rolls months up into whole-horizon rates per segment.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from lendsim.report.i18n import RATE, Text, capitalised, join, name_part, same, text, unit_of
+
+Z_95 = 1.96
+PREFIX_LOOKALIKES = frozenset({"frozen_accounts", "frozen_stock", "failed_attempts"})
+"""Monthly columns that start like a family (frozen_<cause>, failed_<cause>) but are not causes."""
+EVENT_FLAGS = (("shock_active", "shock"), ("peak_month", "peak"), ("maintenance", "maintenance"))
+SEGMENT_RATES: dict[str, tuple[str, str]] = {
+    "approval_rate": ("approved", "applications_decided"),
+    "default_rate": ("cohort_defaults", "cohort_loans"),
+    "false_rejection_rate": ("false_rejections", "rejections_tracked"),
+    "drawdown_refusal_rate": ("drawdowns_refused", "drawdowns_attempted"),
+    "system_failure_rate": ("system_failures", "applications"),
+}
+"""Whole-horizon rates per segment, as (numerator, denominator) flows of the monthly table."""
+
+
+@dataclass(frozen=True)
+class SeedBands:
+    """Mean and 95 % CI half-width across seeds of every numeric column, per (mode, month).
+
+    Bands are clipped to the range the data can take: a column that is never negative gets no
+    band below zero, and a rate no band above one.
+    """
+
+    mean: pd.DataFrame
+    half_width: pd.DataFrame
+    seeds: int
+    lowest: pd.Series
+    highest: pd.Series
+
+    @classmethod
+    def of_segment(cls, monthly: pd.DataFrame, segment: str = "all") -> SeedBands:
+        rows = monthly[monthly["segment"] == segment].drop(columns=["segment", "seed"])
+        grouped = rows.groupby(["mode", "month"], sort=True)
+        counts = grouped.size()
+        half_width = Z_95 * grouped.std(ddof=1, numeric_only=True).fillna(0.0).div(np.sqrt(counts), axis=0)
+        numeric = rows.select_dtypes("number")
+        return cls(
+            mean=grouped.mean(numeric_only=True),
+            half_width=half_width,
+            seeds=int(counts.max()) if len(counts) else 0,
+            lowest=numeric.min(),
+            highest=numeric.max(),
+        )
+
+    def has(self, column: str) -> bool:
+        """True when the column exists and is not zero throughout."""
+        return column in self.mean.columns and bool(self.mean[column].abs().max() > 0)
+
+    def band(self, column: str) -> pd.DataFrame:
+        """Tidy frame (mode, month, mean, low, high) of one column."""
+        mean = self.mean[column]
+        half = self.half_width[column]
+        floor = 0.0 if self.lowest[column] >= 0 else None
+        ceiling = 1.0 if unit_of(column) == RATE and self.highest[column] <= 1 else None
+        return pd.DataFrame(
+            {"mean": mean, "low": (mean - half).clip(lower=floor), "high": (mean + half).clip(upper=ceiling)}
+        ).reset_index()
+
+    def columns_with_prefix(self, prefix: str) -> list[str]:
+        """Columns named prefix + something, discovered in the data, sorted by name."""
+        return sorted(
+            c
+            for c in self.mean.columns
+            if c.startswith(prefix) and len(c) > len(prefix) and c not in PREFIX_LOOKALIKES
+        )
+
+
+@dataclass(frozen=True)
+class Event:
+    """A stretch of consecutive months that the figures shade: first and last month inclusive."""
+
+    kind: str
+    first_month: int
+    last_month: int
+    label: Text
+
+
+def events(monthly: pd.DataFrame) -> list[Event]:
+    """Shocks, peaks, maintenance windows and regulatory actions of a run, as shaded stretches."""
+    rows = monthly[monthly["segment"] == "all"]
+    found: list[Event] = []
+    for column, kind in EVENT_FLAGS:
+        if column in rows.columns:
+            flagged = rows.groupby("month")[column].max() > 0
+            found += [
+                Event(kind, first, last, text(f"event_{kind}"))
+                for _, first, last in _stretches(flagged.map({True: kind, False: ""}))
+            ]
+    if "regulator_action" in rows.columns:
+        found += [
+            Event("regulator", first, last, _regulator_text(label))
+            for label, first, last in _stretches(_regulator_labels(rows))
+        ]
+    return found
+
+
+def _regulator_labels(rows: pd.DataFrame) -> pd.Series:
+    """Per month: 'level|mode,mode' for the strongest action any seed saw, '' when none."""
+    by_mode = rows.groupby(["month", "mode"])["regulator_action"].max().unstack("mode", fill_value=0)
+    strongest = by_mode.max(axis=1)
+    labels = [
+        f"{int(level)}|{','.join(m for m in by_mode.columns if row[m] > 0)}" if level > 0 else ""
+        for level, (_, row) in zip(strongest, by_mode.iterrows(), strict=True)
+    ]
+    return pd.Series(labels, index=by_mode.index)
+
+
+def _regulator_text(label: str) -> Text:
+    level, names = label.split("|")
+    modes = join(
+        [text(f"mode_{m}") if m in ("automated", "hitl") else same(m) for m in names.split(",")], ", "
+    )
+    return text("regulator_label", level=text(f"regulator_{min(int(level), 3)}"), modes=modes)
+
+
+def _stretches(labels: pd.Series) -> list[tuple[str, int, int]]:
+    """(label, first month, last month) of each run of consecutive months with the same non-empty label."""
+    stretches = []
+    months = labels.index.to_numpy()
+    values = labels.to_numpy()
+    start = 0
+    for i in range(1, len(values) + 1):
+        if i == len(values) or values[i] != values[start] or months[i] != months[i - 1] + 1:
+            if values[start]:
+                stretches.append((values[start], int(months[start]), int(months[i - 1])))
+            start = i
+    return stretches
+
+
+def segment_rates(monthly: pd.DataFrame, segments: list[str]) -> pd.DataFrame:
+    """Whole-horizon rates per (segment, mode): mean across seeds with 95 % CI.
+
+    Columns: segment, mode, metric, mean, low, high. Rates whose flows are absent are left out.
+    """
+    rows = monthly[monthly["segment"].isin(segments)]
+    per_seed = rows.groupby(["segment", "mode", "seed"]).sum(numeric_only=True)
+    frames = []
+    for metric, (numerator, denominator) in SEGMENT_RATES.items():
+        if numerator not in per_seed.columns or denominator not in per_seed.columns:
+            continue
+        rate = (per_seed[numerator] / per_seed[denominator].where(per_seed[denominator] > 0)).fillna(0.0)
+        stats = rate.groupby(["segment", "mode"]).agg(["mean", "std", "count"])
+        half = Z_95 * stats["std"].fillna(0.0) / np.sqrt(stats["count"])
+        low, high = (stats["mean"] - half).clip(lower=0.0), (stats["mean"] + half).clip(upper=1.0)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "metric": metric,
+                    "mean": stats["mean"],
+                    "low": low,
+                    "high": high,
+                }
+            ).reset_index()
+        )
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def segment_groups(segments: list[str]) -> dict[str, list[str]]:
+    """Segments of the table grouped for display: consumer/SME, then score band, sector, region."""
+    groups = {"basic": [s for s in ("consumer", "sme") if s in segments]}
+    for prefix in ("band", "sector", "region"):
+        groups[prefix] = sorted((s for s in segments if s.startswith(f"{prefix}:")), key=_display_order)
+    return {name: members for name, members in groups.items() if members}
+
+
+def _display_order(segment: str) -> tuple[float, str]:
+    """Score bands by their lower bound ('band:90-350' before 'band:350-600'), names alphabetically."""
+    name = segment.partition(":")[2]
+    lower = name.split("-")[0]
+    return (float(lower), name) if lower.replace(".", "", 1).isdigit() else (float("inf"), name)
+
+
+def segment_label(segment: str) -> Text:
+    """'sector:retail' → 'retail' / '零售'; 'band:600-650' → '600–650'."""
+    prefix, _, name = segment.partition(":")
+    if not name:
+        return capitalised(name_part(prefix))
+    return same(name.replace("-", "–")) if prefix == "band" else capitalised(name_part(name))

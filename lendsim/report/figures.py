@@ -1,0 +1,514 @@
+"""DataFrame → Plotly figure, one function per kind of chart the report shows.
+
+Figures take data already folded across seeds (see aggregate.py) and a language, and return a
+`go.Figure`. They share one look: a light template, one colour per mode wherever a mode appears,
+95 % bands as translucent fills, and the run's events (shocks, peaks, maintenance, regulatory
+actions) shaded behind every time series and named in the legend. Numbers are rounded to four
+significant digits before they go into the page; a chart needs no more and the file stays small.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from lendsim.report.aggregate import Event
+from lendsim.report.i18n import COUNT, DAYS, MULTIPLE, RATE, RMB, STRINGS, Text, metric_label, text, unit_of
+
+FONT = (
+    'system-ui, -apple-system, "Segoe UI", "PingFang SC", "Hiragino Sans GB", "Microsoft YaHei", '
+    '"Noto Sans CJK SC", "Source Han Sans SC", sans-serif'
+)
+MODE_COLOURS = {"automated": "#2563eb", "hitl": "#ea580c", "difference": "#7c3aed"}
+BAND_ALPHA = 0.16
+EVENT_COLOURS = {"shock": "#dc2626", "peak": "#eab308", "maintenance": "#64748b", "regulator": "#9333ea"}
+EVENT_ALPHA = 0.14
+REFERENCE_COLOUR = "#111827"
+SECONDARY_COLOUR = "#94a3b8"
+MAX_LABELLED_EVENTS = 4
+"""An event kind with this many stretches or fewer gets a text label on single-panel charts."""
+MAX_ANNOTATED_CELLS = 150
+TOP_MARGIN_PX = 36
+LABEL_LINE_PX = 14
+
+TICK_FORMATS = {RATE: ".1~%", RMB: "~s", COUNT: "~s", DAYS: ".1~f", MULTIPLE: ".1~f"}
+HOVER_FORMATS = {RATE: ".2%", RMB: ",.0f", COUNT: ",.1f", DAYS: ".1f", MULTIPLE: ".2f"}
+CELL_FORMATS = {RATE: ".1%", RMB: ".3~s", COUNT: ".3~s", DAYS: ".1f", MULTIPLE: ".2f"}
+
+TEMPLATE = go.layout.Template(
+    layout={
+        "font": {"family": FONT, "size": 12, "color": "#1f2937"},
+        "paper_bgcolor": "white",
+        "plot_bgcolor": "white",
+        "colorway": list(MODE_COLOURS.values()),
+        "xaxis": {"gridcolor": "#eef0f3", "linecolor": "#cbd5e1", "zeroline": False, "automargin": True},
+        "yaxis": {
+            "gridcolor": "#eef0f3",
+            "linecolor": "#cbd5e1",
+            "zerolinecolor": "#cbd5e1",
+            "automargin": True,
+        },
+        "hovermode": "x unified",
+        "margin": {"l": 60, "r": 20, "t": TOP_MARGIN_PX, "b": 40},
+        "legend": {
+            "orientation": "v",
+            "x": 1.01,
+            "xanchor": "left",
+            "y": 1,
+            "yanchor": "top",
+            "traceorder": "normal",
+            "font": {"size": 11},
+        },
+    }
+)
+
+
+@dataclass(frozen=True)
+class Panel:
+    """One small chart inside a figure: a title (or none) and the seed-folded data it shows."""
+
+    bands: pd.DataFrame
+    """Columns mode, month, mean, low, high."""
+    title: Text | None = None
+    reference: pd.DataFrame | None = None
+    """Columns month, value: a regulatory line drawn dashed."""
+    reference_name: Text | None = None
+
+
+def compact(values) -> list:
+    """Four significant digits, as a plain list for the page's JSON (None where not finite)."""
+    array = np.asarray(values, dtype=float)
+    finite = np.isfinite(array)
+    magnitude = np.floor(np.log10(np.where(finite & (array != 0), np.abs(array), 1.0)))
+    decimals = (3 - magnitude).astype(int)
+    return [
+        None if not is_finite else _round(value, digits)
+        for value, digits, is_finite in zip(array.tolist(), decimals.tolist(), finite.tolist(), strict=True)
+    ]
+
+
+def _round(value: float, digits: int) -> float | int:
+    if digits >= 0:
+        return round(value, digits) + 0.0
+    return round(value / 10**-digits) * 10**-digits
+
+
+def time_series(panels: list[Panel], unit: str, events: list[Event], lang: str, seeds: int) -> go.Figure:
+    """Both modes month by month, one panel per part (cause, reason ...), events shaded behind."""
+    columns = 1 if len(panels) == 1 else 2
+    rows = math.ceil(len(panels) / columns)
+    titles = [panel.title[lang] if panel.title else "" for panel in panels]
+    figure = _grid(rows, columns, titles, shared_x=True)
+    for index, panel in enumerate(panels):
+        row, col = index // columns + 1, index % columns + 1
+        for mode, data in panel.bands.groupby("mode", sort=False):
+            _band_and_line(
+                figure,
+                data["month"],
+                data,
+                mode,
+                lang,
+                band=seeds > 1,
+                show_legend=index == 0,
+                row=row,
+                col=col,
+            )
+        if panel.reference is not None:
+            _reference_line(figure, panel.reference, panel.reference_name[lang], index == 0, row, col)
+    _shade_events(figure, events, columns, len(panels), lang)
+    _format_axes(figure, unit)
+    figure.update_xaxes(showticklabels=True)
+    figure.update_xaxes(title_text=text("month")[lang], row=rows)
+    figure.update_layout(height=_height(rows, 320, 230))
+    return figure
+
+
+def segment_bars(
+    rates: pd.DataFrame, segments: list[str], segment_names: dict[str, Text], lang: str, seeds: int
+) -> go.Figure:
+    """Whole-horizon rates per segment, both modes side by side, one panel per rate."""
+    metrics = list(dict.fromkeys(rates["metric"]))
+    columns = min(len(metrics), 3)
+    rows = math.ceil(len(metrics) / columns)
+    figure = _grid(rows, columns, [metric_label(m, capitalised=True)[lang] for m in metrics], shared_x=False)
+    names = [segment_names[s][lang] for s in segments]
+    for index, metric in enumerate(metrics):
+        row, col = index // columns + 1, index % columns + 1
+        for mode in ("automated", "hitl"):
+            data = (
+                rates[(rates["metric"] == metric) & (rates["mode"] == mode)]
+                .set_index("segment")
+                .reindex(segments)
+            )
+            figure.add_trace(
+                go.Bar(
+                    x=names,
+                    y=compact(data["mean"]),
+                    name=text(f"mode_{mode}")[lang],
+                    legendgroup=mode,
+                    showlegend=index == 0,
+                    marker_color=MODE_COLOURS[mode],
+                    yhoverformat=HOVER_FORMATS[RATE],
+                    error_y=_whiskers(data["mean"], data["low"], data["high"], seeds > 1),
+                ),
+                row=row,
+                col=col,
+            )
+    figure.update_yaxes(tickformat=TICK_FORMATS[RATE], rangemode="tozero")
+    figure.update_layout(barmode="group", hovermode="closest", height=_height(rows, 320, 260))
+    return figure
+
+
+def sweep_lines(summary: pd.DataFrame, parameter: str, metric: str, lang: str) -> go.Figure:
+    """A metric against one swept parameter: both modes (left) and their difference (right)."""
+    unit = unit_of(metric)
+    figure = _grid(
+        1,
+        2,
+        [text("mode_automated")[lang] + " / " + text("mode_hitl")[lang], text("mode_difference")[lang]],
+        shared_x=False,
+    )
+    for mode, col in (("automated", 1), ("hitl", 1), ("difference", 2)):
+        data = _sweep_stats(summary, mode, metric).sort_values(parameter)
+        if not data.empty:
+            has_band = bool((data["high"] > data["low"]).any())
+            _band_and_line(
+                figure, data[parameter], data, mode, lang, band=has_band, show_legend=True, row=1, col=col
+            )
+    figure.add_hline(y=0, line={"color": SECONDARY_COLOUR, "width": 1, "dash": "dot"}, row=1, col=2)
+    _format_axes(figure, unit)
+    figure.update_xaxes(title_text=parameter)
+    figure.update_layout(height=340)
+    return figure
+
+
+def sweep_heatmaps(summary: pd.DataFrame, parameters: list[str], metric: str, lang: str) -> go.Figure:
+    """A metric over a two-parameter grid: automated, HITL, and HITL − automated (* = significant)."""
+    x_name, y_name = parameters
+    unit = unit_of(metric)
+    modes = ("automated", "hitl", "difference")
+    figure = _grid(1, 3, [text(f"mode_{mode}")[lang] for mode in modes], shared_x=False)
+    for col, mode in enumerate(modes, start=1):
+        data = _sweep_stats(summary, mode, metric)
+        if data.empty:
+            continue
+        grid = data.pivot_table(index=y_name, columns=x_name, values=["mean", "low", "high"], aggfunc="first")
+        mean = grid["mean"]
+        significant = (grid["low"] > 0) | (grid["high"] < 0)
+        marks = np.where(significant.to_numpy() & (mode == "difference"), "*", "")
+        figure.add_trace(
+            go.Heatmap(
+                x=[str(v) for v in mean.columns],
+                y=[str(v) for v in mean.index],
+                z=[compact(row) for row in mean.to_numpy()],
+                text=marks.tolist(),
+                name=text(f"mode_{mode}")[lang],
+                texttemplate=f"%{{z:{CELL_FORMATS[unit]}}}%{{text}}"
+                if mean.size <= MAX_ANNOTATED_CELLS
+                else None,
+                coloraxis="coloraxis2" if mode == "difference" else "coloraxis",
+                hovertemplate=f"{x_name}=%{{x}}<br>{y_name}=%{{y}}<br>%{{z:{HOVER_FORMATS[unit]}}}<extra></extra>",
+            ),
+            row=1,
+            col=col,
+        )
+        figure.update_xaxes(title_text=x_name, type="category", row=1, col=col)
+        figure.update_yaxes(title_text=y_name if col == 1 else None, type="category", row=1, col=col)
+    colourbar = {
+        "orientation": "h",
+        "y": -0.3,
+        "yanchor": "top",
+        "thickness": 10,
+        "tickformat": TICK_FORMATS[unit],
+    }
+    figure.update_layout(
+        height=420,
+        hovermode="closest",
+        margin_b=110,
+        coloraxis={"colorscale": "Blues", "colorbar": {**colourbar, "x": 0.32, "len": 0.6}},
+        coloraxis2={"colorscale": "RdBu_r", "cmid": 0, "colorbar": {**colourbar, "x": 0.86, "len": 0.28}},
+    )
+    return figure
+
+
+def sweep_scatter(summary: pd.DataFrame, parameters: list[str], metric: str, lang: str) -> go.Figure:
+    """A metric against each parameter of a sampled design: modes on top, difference below."""
+    columns = len(parameters)
+    figure = _grid(2, columns, list(parameters) + [""] * columns, shared_x=True)
+    for col, parameter in enumerate(parameters, start=1):
+        for mode, row in (("automated", 1), ("hitl", 1), ("difference", 2)):
+            data = _sweep_stats(summary, mode, metric)
+            figure.add_trace(
+                go.Scatter(
+                    x=_axis_values(data[parameter]),
+                    y=compact(data["mean"]),
+                    mode="markers",
+                    name=text(f"mode_{mode}")[lang],
+                    legendgroup=mode,
+                    showlegend=col == 1,
+                    marker={"color": MODE_COLOURS[mode], "size": 6, "opacity": 0.8},
+                    error_y=_whiskers(data["mean"], data["low"], data["high"], True),
+                    yhoverformat=HOVER_FORMATS[unit_of(metric)],
+                ),
+                row=row,
+                col=col,
+            )
+        figure.add_hline(y=0, line={"color": SECONDARY_COLOUR, "width": 1, "dash": "dot"}, row=2, col=col)
+    _format_axes(figure, unit_of(metric))
+    figure.update_layout(height=520, hovermode="closest")
+    return figure
+
+
+SENSITIVITY_INDICES = {"morris": (("mu_star", "μ*"), ("sigma", "σ")), "sobol": (("S1", "S1"), ("ST", "ST"))}
+"""Per method, the index columns drawn as bars (the first in the accent colour) and their labels."""
+
+
+def sensitivity_bars(table: pd.DataFrame, method: str, lang: str) -> go.Figure:
+    """Sensitivity indices per parameter with confidence whiskers, one panel per metric (and mode).
+
+    The seed-noise line (sd of the index across seeds) marks effects too small to tell from chance.
+    """
+    keys = ["metric", "mode"] if "mode" in table.columns else ["metric"]
+    panels = list(table.groupby(keys, sort=False))
+    columns = 1 if len(panels) == 1 else 2
+    rows = math.ceil(len(panels) / columns)
+    figure = _grid(rows, columns, [_sensitivity_title(key, lang) for key, _ in panels], shared_x=False)
+    colours = (MODE_COLOURS["automated"], SECONDARY_COLOUR)
+    for index, (_, data) in enumerate(panels):
+        row, col = index // columns + 1, index % columns + 1
+        for (column, label), colour in zip(SENSITIVITY_INDICES[method], colours, strict=True):
+            if column in data.columns and data[column].notna().any():
+                figure.add_trace(
+                    go.Bar(
+                        x=data["parameter"].tolist(),
+                        y=compact(data[column]),
+                        name=label,
+                        legendgroup=label,
+                        showlegend=index == 0,
+                        marker_color=colour,
+                        error_y=_conf_whiskers(data, column),
+                    ),
+                    row=row,
+                    col=col,
+                )
+        if "seed_noise_sd" in data.columns and data["seed_noise_sd"].max() > 0:
+            figure.add_hline(
+                y=float(data["seed_noise_sd"].max()),
+                row=row,
+                col=col,
+                line={"color": REFERENCE_COLOUR, "dash": "dash", "width": 1},
+                annotation={"text": text("seed_noise")[lang], "font": {"size": 10}},
+                annotation_position="top right",
+            )
+    figure.update_layout(barmode="group", hovermode="closest", height=_height(rows, 320, 240))
+    return figure
+
+
+def _sensitivity_title(key: tuple, lang: str) -> str:
+    """'Approval rate' or, when the table has modes, 'Approval rate — HITL'."""
+    metric, *mode = key
+    title = metric_label(metric, capitalised=True)[lang]
+    if mode and f"mode_{mode[0]}" in STRINGS:
+        return f"{title} — {text(f'mode_{mode[0]}')[lang]}"
+    return f"{title} — {mode[0]}" if mode else title
+
+
+def _grid(rows: int, columns: int, titles: list[str], shared_x: bool) -> go.Figure:
+    figure = make_subplots(
+        rows=rows,
+        cols=columns,
+        subplot_titles=titles if any(titles) else None,
+        shared_xaxes=shared_x,
+        vertical_spacing=min(0.3 / rows, 0.12) if shared_x else min(0.45 / rows, 0.18),
+        horizontal_spacing=0.09 if columns < 3 else 0.07,
+    )
+    figure.update_annotations(font_size=12)
+    figure.update_layout(template=TEMPLATE)
+    return figure
+
+
+def _band_and_line(
+    figure: go.Figure,
+    x: pd.Series,
+    stats: pd.DataFrame,
+    mode: str,
+    lang: str,
+    *,
+    band: bool,
+    show_legend: bool,
+    row: int,
+    col: int,
+) -> None:
+    """A mean line with its 95 % band in the mode's colour (no band from a single seed)."""
+    x_values = _axis_values(x)
+    name = text(f"mode_{mode}")[lang]
+    colour = MODE_COLOURS.get(mode, SECONDARY_COLOUR)
+    if band:
+        figure.add_trace(
+            go.Scatter(
+                x=x_values + x_values[::-1],
+                y=compact(stats["high"]) + compact(stats["low"])[::-1],
+                fill="toself",
+                fillcolor=_rgba(colour, BAND_ALPHA),
+                line={"width": 0},
+                mode="lines",
+                hoverinfo="skip",
+                name=name,
+                legendgroup=mode,
+                showlegend=False,
+            ),
+            row=row,
+            col=col,
+        )
+    figure.add_trace(
+        go.Scatter(
+            x=x_values,
+            y=compact(stats["mean"]),
+            mode="lines",
+            name=name,
+            legendgroup=mode,
+            showlegend=show_legend,
+            line={"color": colour, "width": 2},
+        ),
+        row=row,
+        col=col,
+    )
+
+
+def _reference_line(
+    figure: go.Figure, reference: pd.DataFrame, name: str, show_legend: bool, row: int, col: int
+) -> None:
+    figure.add_trace(
+        go.Scatter(
+            x=reference["month"].tolist(),
+            y=compact(reference["value"]),
+            mode="lines",
+            name=name,
+            legendgroup="reference",
+            showlegend=show_legend,
+            line={"color": REFERENCE_COLOUR, "dash": "dash", "width": 1.5, "shape": "hv"},
+        ),
+        row=row,
+        col=col,
+    )
+
+
+def _shade_events(figure: go.Figure, events: list[Event], columns: int, panels: int, lang: str) -> None:
+    """Shade each event stretch behind the data of every column; name each kind in the legend.
+
+    On a single panel, kinds with few stretches also get a text label above the plot, one line per
+    kind so that labels of coinciding events (a shock and the regulator's reaction) do not overlap.
+    """
+    bottoms = [_column_bottom(figure, col, columns, panels) for col in range(1, columns + 1)]
+    shapes = [_event_shape(event, col, bottom) for event in events for col, bottom in enumerate(bottoms, 1)]
+    kinds = list(dict.fromkeys(event.kind for event in events))
+    labelled = [kind for kind in kinds if panels == 1 and _count(events, kind) <= MAX_LABELLED_EVENTS]
+    annotations = [
+        {
+            "x": (event.first_month + event.last_month) / 2,
+            "xref": "x",
+            "y": 1,
+            "yref": "paper",
+            "yanchor": "bottom",
+            "yshift": LABEL_LINE_PX * line,
+            "text": event.label[lang],
+            "showarrow": False,
+            "font": {"size": 10, "color": EVENT_COLOURS[kind]},
+        }
+        for line, kind in enumerate(labelled)
+        for event in events
+        if event.kind == kind
+    ]
+    figure.update_layout(
+        shapes=shapes,
+        annotations=list(figure.layout.annotations) + annotations,
+        margin_t=TOP_MARGIN_PX + LABEL_LINE_PX * len(labelled),
+    )
+    for kind in kinds:
+        figure.add_trace(
+            go.Scatter(
+                x=[None],
+                y=[None],
+                mode="markers",
+                name=text(f"event_{kind}")[lang],
+                legendgroup=f"event-{kind}",
+                marker={"symbol": "square", "size": 12, "color": _rgba(EVENT_COLOURS[kind], 3 * EVENT_ALPHA)},
+                hoverinfo="skip",
+            )
+        )
+
+
+def _column_bottom(figure: go.Figure, col: int, columns: int, panels: int) -> float:
+    """Where the lowest panel of a column starts, so shading does not run into an empty grid cell."""
+    lowest = max(index for index in range(panels) if index % columns == col - 1)
+    return figure.layout["yaxis" if lowest == 0 else f"yaxis{lowest + 1}"].domain[0]
+
+
+def _event_shape(event: Event, col: int, bottom: float) -> dict:
+    """A stretch of months shaded over the full height of one column of panels."""
+    return {
+        "type": "rect",
+        "xref": "x" if col == 1 else f"x{col}",
+        "yref": "paper",
+        "y0": bottom,
+        "y1": 1,
+        "x0": event.first_month - 0.5,
+        "x1": event.last_month + 0.5,
+        "line": {"width": 0},
+        "layer": "below",
+        "fillcolor": _rgba(EVENT_COLOURS[event.kind], EVENT_ALPHA),
+    }
+
+
+def _axis_values(values: pd.Series) -> list:
+    """Numbers rounded for the page; anything else (a policy name, a switch) as text categories."""
+    return compact(values) if pd.api.types.is_numeric_dtype(values) else [str(v) for v in values]
+
+
+def _format_axes(figure: go.Figure, unit: str) -> None:
+    figure.update_yaxes(tickformat=TICK_FORMATS[unit])
+    figure.update_traces(yhoverformat=HOVER_FORMATS[unit], selector={"type": "scatter"})
+
+
+def _whiskers(mean: pd.Series, low: pd.Series, high: pd.Series, visible: bool) -> dict:
+    return {
+        "type": "data",
+        "array": compact(high - mean),
+        "arrayminus": compact(mean - low),
+        "visible": visible,
+        "thickness": 1.2,
+        "width": 3,
+    }
+
+
+def _conf_whiskers(data: pd.DataFrame, column: str) -> dict | None:
+    conf = f"{column}_conf"
+    if conf not in data.columns:
+        return None
+    return {"type": "data", "array": compact(data[conf]), "visible": True, "thickness": 1.2, "width": 3}
+
+
+def _sweep_stats(summary: pd.DataFrame, mode: str, metric: str) -> pd.DataFrame:
+    """Rows of one mode with the metric's columns renamed to mean, low, high."""
+    rows = summary[summary["mode"] == mode]
+    return rows.rename(
+        columns={f"{metric}_mean": "mean", f"{metric}_ci_low": "low", f"{metric}_ci_high": "high"}
+    )
+
+
+def _count(events: list[Event], kind: str) -> int:
+    return sum(event.kind == kind for event in events)
+
+
+def _rgba(hex_colour: str, alpha: float) -> str:
+    red, green, blue = (int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({red}, {green}, {blue}, {alpha:.2f})"
+
+
+def _height(rows: int, single: int, per_row: int) -> int:
+    return single if rows == 1 else 80 + per_row * rows
