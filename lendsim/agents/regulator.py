@@ -48,7 +48,10 @@ class Regulator(mesa.Agent):
     def inspect(self, platform: Platform, month: int) -> None:
         law = platform.law
         capital, rwa, own_book = platform.capital_rmb, platform.rwa_rmb, platform.own_book_rmb
-        ratio = MAX_REPORTED_RATIO if rwa <= 0 else min(max(capital / rwa, 0.0), MAX_REPORTED_RATIO)
+        if capital <= 0:
+            ratio = 0.0  # no net assets: in breach whatever the book
+        else:
+            ratio = MAX_REPORTED_RATIO if rwa <= 0 else min(capital / rwa, MAX_REPORTED_RATIO)
         if capital > 0:
             leverage = own_book / capital
         else:

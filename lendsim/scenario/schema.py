@@ -568,7 +568,7 @@ class PartnerBank(Frozen):
 def _default_partners() -> tuple[PartnerBank, ...]:
     return tuple(
         PartnerBank(name=name, tier1_capital_per_borrower_rmb=tier1)
-        for name, tier1 in (("bank_a", 1500.0), ("bank_b", 1200.0), ("bank_c", 1000.0), ("bank_d", 800.0))
+        for name, tier1 in (("bank_a", 2500.0), ("bank_b", 2000.0), ("bank_c", 1500.0), ("bank_d", 1200.0))
     )
 
 
