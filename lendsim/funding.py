@@ -58,6 +58,8 @@ class Funding:
         self.stress_loss_rate = np.array([p.stress_loss_rate for p in partners])
         self.stress_appetite = np.array([p.stress_appetite for p in partners])
         self.stressed = np.zeros(len(partners), dtype=bool)
+        self._balances_key: tuple[int, int] | None = None
+        self._balances = np.zeros(len(partners))
         self.loss_history: deque[tuple[np.ndarray, np.ndarray]] = deque(maxlen=STRESS_WINDOW_MONTHS)
 
     # --- shares and balances --------------------------------------------------------------------
@@ -74,12 +76,16 @@ class Funding:
         return float((book.risk_weight * book.own_share * book.balance_rmb).sum())
 
     def partner_balances_rmb(self, book: LoanBook) -> np.ndarray:
-        funded = book.partner >= 0
-        return np.bincount(
-            book.partner[funded],
-            weights=((1.0 - book.own_share) * book.balance_rmb)[funded],
-            minlength=len(self.partner_names),
-        )
+        key = (id(book), book.version)
+        if self._balances_key != key:
+            funded = np.flatnonzero(book.is_open & (book.partner >= 0))
+            self._balances = np.bincount(
+                book.partner[funded],
+                weights=(1.0 - book.own_share[funded]) * book.balance_rmb[funded],
+                minlength=len(self.partner_names),
+            )
+            self._balances_key = key
+        return self._balances
 
     def partner_headroom_rmb(self, book: LoanBook) -> np.ndarray:
         appetite = self.appetite * np.where(self.stressed, self.stress_appetite, 1.0)
@@ -157,20 +163,24 @@ class Funding:
         nonstandard = min(need, rules.nonstandard_leverage_cap * max(capital_rmb, 0.0))
         return nonstandard, need - nonstandard
 
-    def update_stress(self, book: LoanBook, written_off_rmb: np.ndarray, partner_of_loan: np.ndarray) -> None:
-        """Partners whose yearly loss rate on the co-lent book exceeds their threshold cut appetite."""
+    def update_stress(self, book: LoanBook, written_off_rmb: np.ndarray) -> None:
+        """Partners whose yearly loss rate on the co-lent book (over the last half year) exceeds
+        their threshold cut appetite."""
         if not self.partner_names:
             return
-        funded = partner_of_loan >= 0
+        hit = np.flatnonzero((written_off_rmb > 0) & (book.partner >= 0))
         losses = np.bincount(
-            partner_of_loan[funded],
-            weights=(self.lgd * written_off_rmb * (1.0 - book.own_share))[funded],
+            book.partner[hit],
+            weights=self.lgd * written_off_rmb[hit] * (1.0 - book.own_share[hit]),
             minlength=len(self.partner_names),
         )
         self.loss_history.append((losses, self.partner_balances_rmb(book)))
         total_losses = sum(loss for loss, _ in self.loss_history)
         total_balances = sum(balance for _, balance in self.loss_history)
         yearly = np.divide(
-            12.0 * total_losses, total_balances, out=np.zeros_like(losses), where=total_balances > 0
+            12.0 * total_losses,
+            total_balances,
+            out=np.zeros(len(self.partner_names)),
+            where=total_balances > 0,
         )
         self.stressed = yearly > self.stress_loss_rate

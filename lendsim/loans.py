@@ -66,6 +66,7 @@ class LoanBook:
         self.own_share = np.ones(n_borrowers)  # share the platform funds itself
         self.partner = np.full(n_borrowers, -1, dtype=np.int8)  # co-lending partner (−1: none)
         self.risk_weight = np.zeros(n_borrowers)  # regulatory risk weight fixed at origination
+        self.version = 0  # changes whenever balances change (lets readers cache sums)
 
     @property
     def outstanding_rmb(self) -> float:
@@ -84,6 +85,7 @@ class LoanBook:
         risk_weight: np.ndarray | float = 0.0,
     ) -> None:
         """Open new loans in free slots (the caller guarantees the slots are free)."""
+        self.version += 1
         self.own_share[rows] = own_share
         self.partner[rows] = partner
         self.risk_weight[rows] = risk_weight
@@ -104,6 +106,7 @@ class LoanBook:
 
         Loans originated this month pay their first instalment next month.
         """
+        self.version += 1
         is_open = self.is_open & (self.origination_month < month)
         r = self.apr / 12.0
         interest_due = np.where(is_open, self.balance_rmb * r + self.interest_arrears_rmb, 0.0)

@@ -19,7 +19,6 @@ import mesa
 import numpy as np
 from scipy.special import ndtr, ndtri
 
-from lendsim.capital import vasicek_conditional_pd
 from lendsim.economy import Economy
 from lendsim.scenario import Scenario
 from lendsim.scenario.schema import SCORE_MAX, SCORE_MIN
@@ -48,6 +47,7 @@ class BorrowerTable:
     quality: np.ndarray  # true creditworthiness, N(0, 1)
     yearly_pd: np.ndarray  # true yearly distress PD (from quality)
     hazard: np.ndarray  # unconditional monthly distress hazard
+    hazard_probit: np.ndarray  # its probit, G(hazard), for the Vasicek conditional hazard
     signal_corr: np.ndarray  # correlation of the score signal with true quality
     thin_file: np.ndarray
     viable: np.ndarray  # SMEs only: true fundamentals make it a sound borrower
@@ -147,6 +147,7 @@ def build_consumers(
         quality=quality,
         yearly_pd=yearly,
         hazard=monthly_hazard(yearly),
+        hazard_probit=ndtri(np.clip(monthly_hazard(yearly), 1e-6, 1 - 1e-6)),
         signal_corr=np.full(n, discrimination),
         thin_file=np.zeros(n, dtype=bool),
         viable=np.zeros(n, dtype=bool),
@@ -192,6 +193,7 @@ def build_smes(
         quality=quality,
         yearly_pd=yearly,
         hazard=monthly_hazard(yearly),
+        hazard_probit=ndtri(np.clip(monthly_hazard(yearly), 1e-6, 1 - 1e-6)),
         signal_corr=file_corr * np.sqrt(1.0 - cfg.offline_weight),
         thin_file=thin,
         viable=yearly <= cfg.viable_max_annual_pd,
@@ -268,9 +270,11 @@ class Population(mesa.Agent):
         return economy.factor_for(t.is_sme[r], t.sector[r], t.region[r])
 
     def _distress(self, factor: np.ndarray, draws: MonthlyDraws, mean_months: float) -> np.ndarray:
-        """Start and end distress spells; return the distressed mask of this slice."""
+        """Start and end distress spells; return the distressed mask of this slice. The hazard is
+        conditioned on the borrower's systematic factor by the Vasicek formula
+        (lendsim.capital.vasicek_conditional_pd), with the probit of the hazard precomputed."""
         t, r = self.table, self.rows
-        conditional = vasicek_conditional_pd(t.hazard[r], self.rho, factor)
+        conditional = ndtr((t.hazard_probit[r] - np.sqrt(self.rho) * factor) / np.sqrt(1.0 - self.rho))
         left = t.distress_months_left[r]
         ongoing = left > 0
         ends = ongoing & (draws.distress_exit[r] < 1.0 / mean_months)

@@ -573,7 +573,7 @@ class Platform(mesa.Agent):
         rec.add("payments_due", month, np.flatnonzero(settled.missed | settled.clean))
         self._collect_shadow(month)
         self._book_profit(month, settled, book_start, own_start, capital_start)
-        self.funding.update_stress(self.book, settled.written_off_rmb, self.book.partner)
+        self.funding.update_stress(self.book, settled.written_off_rmb)
         self._record_book(month, settled)
         return settled
 

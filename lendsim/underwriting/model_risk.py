@@ -45,7 +45,12 @@ class RiskModel:
         self.signal_corr = signal_corr
         self.recorder = recorder
         self.score_history: deque[np.ndarray] = deque(maxlen=self.cfg.data_lag_months + 1)
-        self._cutoff_cache: dict[tuple[int, float], float] = {}
+        # Borrowers fall into a few classes (kind × score-signal strength); cutoffs are per class.
+        self._classes, inverse = np.unique(
+            np.stack([self.kind.astype(float), signal_corr]), axis=1, return_inverse=True
+        )
+        self._class_of_row = inverse.ravel()
+        self._class_cutoffs: np.ndarray | None = None
 
     # --- what the model believes -------------------------------------------------------------
 
@@ -71,25 +76,19 @@ class RiskModel:
         """The cutoff each row faces now: moved with the estimate when `adjust_cutoff` is on."""
         if not self.cfg.adjust_cutoff or np.array_equal(self.estimate, self.initial):
             return np.full(rows.size, self.cutoff)
-        kinds, corr = self.kind[rows], self.signal_corr[rows]
-        out = np.empty(rows.size)
-        pairs, inverse = np.unique(np.stack([kinds, corr]), axis=1, return_inverse=True)
-        for i, (kind, c) in enumerate(pairs.T):
-            out[inverse.ravel() == i] = self._cutoff_for(int(kind), float(c))
-        return out
+        if self._class_cutoffs is None:
+            self._class_cutoffs = np.array(
+                [self._cutoff_for(int(kind), float(corr)) for kind, corr in self._classes.T]
+            )
+        return self._class_cutoffs[self._class_of_row[rows]]
 
     def _cutoff_for(self, kind: int, corr: float) -> float:
-        key = (kind, corr)
-        if key not in self._cutoff_cache:
-            appetite = self.base_curves[kind].expected_pd(
-                belief_from_score(np.array([self.cutoff]), np.array([corr]))
-            )
-            expected = self.curve(kind).expected_pd(
-                belief_from_score(SCORE_GRID, np.full(SCORE_GRID.size, corr))
-            )
-            ok = np.flatnonzero(expected <= appetite[0])
-            self._cutoff_cache[key] = float(SCORE_GRID[ok[0]]) if ok.size else float(SCORE_MAX) + 1.0
-        return self._cutoff_cache[key]
+        appetite = self.base_curves[kind].expected_pd(
+            belief_from_score(np.array([self.cutoff]), np.array([corr]))
+        )
+        expected = self.curve(kind).expected_pd(belief_from_score(SCORE_GRID, np.full(SCORE_GRID.size, corr)))
+        ok = np.flatnonzero(expected <= appetite[0])
+        return float(SCORE_GRID[ok[0]]) if ok.size else float(SCORE_MAX) + 1.0
 
     # --- stale data ------------------------------------------------------------------------------
 
@@ -116,7 +115,7 @@ class RiskModel:
         for kind in (0, 1):
             if loans[kind] > 0:
                 self.estimate[kind] = max(defaults[kind] / loans[kind], 1e-6)
-        self._cutoff_cache.clear()
+        self._class_cutoffs = None
 
     def record_predictions(self, rows: np.ndarray, month: int) -> None:
         """Predicted defaults of this month's originations (compare with cohort_defaults later)."""
