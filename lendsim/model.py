@@ -15,6 +15,7 @@ import numpy as np
 from lendsim import MODES
 from lendsim.agents.borrowers import (
     Applications,
+    Borrower,
     BorrowerTable,
     Consumers,
     MonthlyDraws,
@@ -154,6 +155,12 @@ class LendingMarket(mesa.Model):
         rec.set_platform("shock_active", month, float(economy.in_shock))
         rec.set_platform("peak_month", month, float(economy.in_peak))
         rec.set_platform("maintenance", month, float(economy.downtime > 0))
+
+    def borrower(self, row: int) -> Borrower:
+        """Borrower `row` of the table (consumers first, then SMEs) as an inspectable Mesa agent."""
+        if not 0 <= row < self.borrowers.size:
+            raise IndexError(f"borrower {row} — the table has {self.borrowers.size} rows")
+        return Borrower(self, self.borrowers, row)
 
     def run(self) -> LendingMarket:
         for _ in range(self.scenario.simulation.months):

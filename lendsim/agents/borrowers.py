@@ -300,8 +300,9 @@ class Population(mesa.Agent):
         idx = np.flatnonzero(applying)
         return Applications(borrower=idx + r.start, requested_rmb=amount[idx])
 
-    def view(self, i: int) -> BorrowerView:
-        return BorrowerView(self.table, self.rows.start + i)
+    def view(self, i: int) -> Borrower:
+        """The i-th borrower of this population as a Mesa agent (for inspection)."""
+        return Borrower(self.model, self.table, self.rows.start + i)
 
 
 class Consumers(Population):
@@ -377,12 +378,27 @@ def borrow_elsewhere(table: BorrowerTable, scenario: Scenario, draws: MonthlyDra
     )
 
 
-@dataclass(frozen=True)
-class BorrowerView:
-    """One borrower's row, for inspection and debugging (not used in the monthly hot path)."""
+class Borrower(mesa.Agent):
+    """One borrower as a Mesa agent: a live view on its row of the columnar table.
 
-    table: BorrowerTable
-    row: int
+    Created on demand (`LendingMarket.borrower(row)` or `population.view(i)`) for inspection and
+    debugging; the monthly hot path never touches it. Every table column reads as an attribute,
+    e.g. `borrower.score`, `borrower.frozen_cause`.
+    """
+
+    def __init__(self, model: mesa.Model, table: BorrowerTable, row: int) -> None:
+        super().__init__(model)
+        self.table = table
+        self.row = row
+
+    def __getattr__(self, name: str) -> float | bool | int:
+        table = self.__dict__.get("table")
+        if table is not None and name in _COLUMNS:
+            return getattr(table, name)[self.row].item()
+        raise AttributeError(name)
 
     def as_dict(self) -> dict[str, float | bool | int]:
-        return {f.name: getattr(self.table, f.name)[self.row].item() for f in fields(self.table)}
+        return {name: getattr(self.table, name)[self.row].item() for name in _COLUMNS}
+
+
+_COLUMNS = tuple(f.name for f in fields(BorrowerTable))

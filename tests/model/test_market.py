@@ -175,3 +175,15 @@ def test_capital_bounds_the_book(tiny_scenario):
     assert (everyone["supply_lost_capital"] + everyone["supply_lost_leverage"]).sum() > 0
     rich = simulate(tiny_scenario, "automated", replication=0).summary
     assert simulate(poor, "automated", replication=0).summary["volume_originated"] < rich["volume_originated"]
+
+
+def test_a_single_borrower_is_an_inspectable_mesa_agent(tiny_scenario):
+    import mesa
+
+    model = LendingMarket(tiny_scenario, "automated", replication=0)
+    model.step()
+    sme = model.smes.view(0)
+    assert isinstance(sme, mesa.Agent) and sme.is_sme
+    assert sme.score == model.borrowers.score[tiny_scenario.population.consumers.count]
+    assert model.borrower(3).as_dict()["quality"] == model.borrowers.quality[3]
+    assert {type(a).__name__ for a in model.agents} >= {"Consumers", "SMEs", "Platform", "Regulator"}
