@@ -1,0 +1,295 @@
+"""The `lendsim sweep` and `lendsim sensitivity` commands: parse options, delegate, report.
+
+These functions only turn options into a scenario, a design and an executor, call
+`lendsim.sweep`, and turn the outcome into messages and exit status (0 done, 1 some tasks failed
+or an internal error, 2 bad input, 130 interrupted — finished tasks are kept for `--resume`).
+`lendsim.cli` registers them with `app.command()(sweep)` and `app.command()(sensitivity)`; run
+this module directly (`python -m lendsim.cli_experiment sweep ...`) to use them on their own.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from lendsim.errors import LendsimError, OptionError
+from lendsim.executors import EXECUTORS, Executor, make_executor
+from lendsim.metrics import HEADLINE_METRICS
+from lendsim.sweep import (
+    DEFAULT_SAMPLES,
+    SENSITIVITY_METHODS,
+    Design,
+    SweepInterrupted,
+    SweepOutcome,
+    check_count,
+    check_metric,
+    grid_design,
+    lhs_design,
+    parse_grid,
+    parse_range,
+    parse_sample,
+    run_sweep,
+    sensitivity_plan,
+    sensitivity_table,
+    write_sensitivity,
+)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+EXIT_FAILED_TASKS = 1
+EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130
+
+
+def handle_errors(command: F) -> F:
+    """LendsimError → "error: <message>" on stderr, exit 2; Ctrl-C → a resume hint, exit 130."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except LendsimError as error:
+            typer.echo(f"error: {error}", err=True)
+            raise typer.Exit(EXIT_BAD_INPUT) from None
+        except SweepInterrupted as interrupted:
+            typer.echo(f"{interrupted} — rerun the same command with --resume to continue", err=True)
+            raise typer.Exit(EXIT_INTERRUPTED) from None
+        except KeyboardInterrupt:
+            typer.echo("interrupted", err=True)
+            raise typer.Exit(EXIT_INTERRUPTED) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+# --------------------------------------------------------------------------- shared options
+
+ScenarioArg = Annotated[Path, typer.Argument(help="Scenario TOML file, e.g. scenarios/baseline.toml.")]
+SeedsOpt = Annotated[
+    int | None, typer.Option("--seeds", help="Replications per point (default: simulation.seeds).")
+]
+SetOpt = Annotated[
+    list[str] | None,
+    typer.Option("--set", help="Override a setting for every point: KEY=VALUE (TOML literal). Repeatable."),
+]
+RangeOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--range", help="KEY=LO:HI sampled range; whole-number bounds sample whole numbers. Repeatable."
+    ),
+]
+WorkersOpt = Annotated[
+    int | None, typer.Option("--workers", help="Local worker processes (default: number of cores).")
+]
+SchedulerOpt = Annotated[
+    str | None, typer.Option("--scheduler", help="Dask scheduler address, tcp://HOST:PORT.")
+]
+DaskLocalOpt = Annotated[
+    int | None, typer.Option("--dask-local", help="Start a local Dask cluster with N worker processes.")
+]
+ExecutorOpt = Annotated[
+    str | None,
+    typer.Option("--executor", help=f"One of {', '.join(EXECUTORS)} (default: processes, or dask)."),
+]
+ResumeOpt = Annotated[
+    bool, typer.Option("--resume", help="Continue an interrupted sweep in --out; skip finished tasks.")
+]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary line.")]
+NoReportOpt = Annotated[bool, typer.Option("--no-report", help="Do not build report.html.")]
+
+
+def load_base(scenario: Path, sets: Sequence[str] | None, seeds: int | None) -> Any:
+    """The scenario file with --set overrides and --seeds applied."""
+    from lendsim.scenario import load_scenario, with_overrides
+
+    check_count("--seeds", seeds)
+    base = load_scenario(scenario, list(sets or ()))
+    if seeds is not None:
+        base = with_overrides(base, {"simulation.seeds": seeds}, source="--seeds")
+    return base
+
+
+def default_out(scenario: Path, suffix: str) -> Path:
+    return Path("results") / f"{Path(scenario).stem}-{suffix}"
+
+
+def open_executor(
+    executor: str | None, workers: int | None, scheduler: str | None, dask_local: int | None
+) -> Executor:
+    return make_executor(executor, workers=workers, scheduler=scheduler, dask_local=dask_local)
+
+
+def build_report_safely(folder: Path, enabled: bool) -> None:
+    """Build report.html if lendsim.report is available; a failure is a warning, not lost results."""
+    if not enabled:
+        return
+    try:
+        from lendsim.report import build_report
+    except ImportError:
+        typer.echo("note: report.html not built — lendsim.report is not available", err=True)
+        return
+    try:
+        build_report(folder)
+    except Exception as error:  # noqa: BLE001 - the results are written; say why the report is not
+        typer.echo(f"warning: report.html not built ({type(error).__name__}: {error})", err=True)
+
+
+def finish(outcome: SweepOutcome, quiet: bool, what: str) -> None:
+    """Summary line; exit 1 naming the failed tasks if there are any."""
+    if not quiet:
+        resumed = outcome.n_tasks - outcome.n_run
+        typer.echo(
+            f"{what}: {outcome.n_tasks} tasks ({outcome.n_run} run, {resumed} already done) "
+            f"in {outcome.wall_time_s:.1f} s → {outcome.folder}"
+        )
+    if outcome.failed:
+        shown = ", ".join(outcome.failed[:5]) + (" …" if len(outcome.failed) > 5 else "")
+        typer.echo(
+            f"error: {len(outcome.failed)} of {outcome.n_tasks} tasks failed ({shown}) — see "
+            f"{outcome.folder / 'tasks'}/*.error.txt; rerun with --resume to retry them",
+            err=True,
+        )
+        raise typer.Exit(EXIT_FAILED_TASKS)
+
+
+def sweep_design(
+    grid: Sequence[str] | None, sample: str | None, ranges: Sequence[str] | None, root_seed: int
+) -> Design:
+    """--grid … (product) or --sample lhs:N with --range …; never both."""
+    if grid and (sample or ranges):
+        raise OptionError("--grid and --sample/--range exclude each other — give one kind of design")
+    if grid:
+        return grid_design([parse_grid(spec) for spec in grid])
+    if sample is None:
+        if ranges:
+            raise OptionError("--range needs --sample lhs:N (or use --grid KEY=V1,V2,...)")
+        raise OptionError("give a design: --grid KEY=V1,V2,... or --sample lhs:N with --range KEY=LO:HI")
+    return lhs_design([parse_range(spec) for spec in ranges or ()], parse_sample(sample), root_seed)
+
+
+def _progress(quiet: bool) -> bool:
+    return not quiet and sys.stderr.isatty()
+
+
+# --------------------------------------------------------------------------- commands
+
+
+@handle_errors
+def sweep(
+    scenario: ScenarioArg,
+    grid: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--grid",
+            help="KEY=V1,V2,... or KEY=START:STOP:STEP (stop included when on the grid). "
+            "Several --grid options form their product.",
+        ),
+    ] = None,
+    sample: Annotated[
+        str | None,
+        typer.Option("--sample", help="lhs:N — N Latin-hypercube points over the --range options."),
+    ] = None,
+    range_: RangeOpt = None,
+    seeds: SeedsOpt = None,
+    set_: SetOpt = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Sweep folder (default: results/<scenario>-sweep).")
+    ] = None,
+    workers: WorkersOpt = None,
+    scheduler: SchedulerOpt = None,
+    dask_local: DaskLocalOpt = None,
+    executor: ExecutorOpt = None,
+    resume: ResumeOpt = False,
+    quiet: QuietOpt = False,
+    no_report: NoReportOpt = False,
+) -> None:
+    """Run a scenario over a grid or Latin hypercube of settings; both modes, paired by seed."""
+    base = load_base(scenario, set_, seeds)
+    design = sweep_design(grid, sample, range_, base.simulation.seed)
+    out = out or default_out(scenario, "sweep")
+    with open_executor(executor, workers, scheduler, dask_local) as runner:
+        outcome = run_sweep(
+            base, design, out=out, executor=runner, resume=resume, progress=_progress(quiet), command=sys.argv
+        )
+    build_report_safely(outcome.folder, not no_report)
+    finish(outcome, quiet, "sweep")
+
+
+@handle_errors
+def sensitivity(
+    scenario: ScenarioArg,
+    range_: RangeOpt = None,
+    method: Annotated[
+        str, typer.Option("--method", help="morris (screening) or sobol (variance).")
+    ] = "morris",
+    metric: Annotated[
+        str | None, typer.Option("--metric", help=f"Headline metric, one of: {', '.join(HEADLINE_METRICS)}.")
+    ] = None,
+    difference: Annotated[
+        bool, typer.Option("--difference", help="Analyse HITL − automated of the metric (paired by seed).")
+    ] = False,
+    samples: Annotated[
+        int | None,
+        typer.Option(
+            "--samples", help="Morris trajectories (default 10) or Sobol base samples (power of 2, 64)."
+        ),
+    ] = None,
+    seeds: SeedsOpt = None,
+    set_: SetOpt = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Folder (default: results/<scenario>-sensitivity).")
+    ] = None,
+    workers: WorkersOpt = None,
+    scheduler: SchedulerOpt = None,
+    dask_local: DaskLocalOpt = None,
+    executor: ExecutorOpt = None,
+    resume: ResumeOpt = False,
+    quiet: QuietOpt = False,
+    no_report: NoReportOpt = False,
+) -> None:
+    """Morris or Sobol indices of one headline metric, per seed, with the seed noise of each index."""
+    metric = check_metric(metric)
+    if method not in SENSITIVITY_METHODS:
+        raise OptionError(f"--method {method} — must be one of: {', '.join(SENSITIVITY_METHODS)}")
+    base = load_base(scenario, set_, seeds)
+    if base.simulation.seeds < 2:
+        raise OptionError(
+            f"--seeds {base.simulation.seeds} — sensitivity needs ≥ 2 seeds to report seed noise"
+        )
+    ranges = [parse_range(spec) for spec in range_ or ()]
+    n_samples = samples if samples is not None else DEFAULT_SAMPLES[method]
+    plan = sensitivity_plan(ranges, method, n_samples, base.simulation.seed)
+    out = out or default_out(scenario, "sensitivity")
+    with open_executor(executor, workers, scheduler, dask_local) as runner:
+        outcome = run_sweep(
+            base,
+            plan.design,
+            out=out,
+            executor=runner,
+            resume=resume,
+            progress=_progress(quiet),
+            command=sys.argv,
+            manifest_extra={"sensitivity": {"method": method, "metric": metric, "difference": difference}},
+        )
+    if not outcome.failed:
+        table = sensitivity_table(
+            plan, outcome.sweep_df, metric, difference, base.simulation.seeds, base.simulation.seed
+        )
+        write_sensitivity(outcome.folder, table)
+    build_report_safely(outcome.folder, not no_report)
+    finish(outcome, quiet, "sensitivity")
+
+
+def main() -> None:  # pragma: no cover - thin entry point
+    app = typer.Typer(add_completion=False, no_args_is_help=True)
+    app.command()(sweep)
+    app.command()(sensitivity)
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,389 @@
+"""Where tasks run: in this process, in local worker processes, or on a Dask cluster.
+
+An experiment is a bag of independent tasks, each a pure function of its arguments (scenario, point,
+replication). The three executors below run such a bag behind one interface,
+`Executor.map_unordered(fn, tasks)`, which yields `(task, Outcome)` pairs as tasks finish. A task
+that raises does not stop the others: its exception comes back in the outcome. Because results
+depend only on the task, the caller orders them by task key and gets the same bytes whatever the
+executor and however many workers it has.
+
+Worker processes run one task at a time with numerical libraries limited to one thread each, so
+N workers use N cores and do not fight over them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import traceback
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from multiprocessing import get_context
+from typing import Any, Protocol, TypeVar
+
+from rich import progress as rp
+from rich.console import Console
+from rich.text import Text
+
+from lendsim.errors import OptionError
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+EXECUTORS: tuple[str, ...] = ("serial", "processes", "dask")
+CONNECT_TIMEOUT_S = 15
+"""How long to keep trying to reach a Dask scheduler before giving up."""
+
+SINGLE_THREAD_ENV: dict[str, str] = {
+    "OMP_NUM_THREADS": "1",
+    "OPENBLAS_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+    "NUMEXPR_NUM_THREADS": "1",
+    "VECLIB_MAXIMUM_THREADS": "1",
+}
+"""Set in every worker process before it imports NumPy, so workers do not oversubscribe cores."""
+
+
+class WorkerDied(RuntimeError):
+    """A worker process ended abruptly (killed, out of memory) while this task was in flight."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one task: its value, or the exception it raised."""
+
+    value: Any = None
+    error: BaseException | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    def error_text(self) -> str:
+        """The task's exception with its traceback (the remote one, where there is one)."""
+        if self.error is None:
+            return ""
+        return "".join(traceback.format_exception(self.error))
+
+
+class Executor(Protocol):
+    """Runs independent tasks; yields each `(task, Outcome)` as soon as it is finished."""
+
+    name: str
+    workers: int
+
+    def map_unordered(self, fn: Callable[[T], Any], tasks: Iterable[T]) -> Iterator[tuple[T, Outcome]]: ...
+
+    def close(self) -> None: ...
+
+    def __enter__(self) -> Executor: ...
+
+    def __exit__(self, *exc: object) -> None: ...
+
+
+class _ClosingMixin:
+    def close(self) -> None:  # pragma: no cover - overridden where there is something to close
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class SerialExecutor(_ClosingMixin):
+    """Runs tasks one after another in this process: no start-up cost, easiest to debug."""
+
+    name = "serial"
+    workers = 1
+
+    def map_unordered(self, fn: Callable[[T], Any], tasks: Iterable[T]) -> Iterator[tuple[T, Outcome]]:
+        for task in tasks:
+            try:
+                value = fn(task)
+            except Exception as error:  # noqa: BLE001 - a failing task is reported, not fatal
+                yield task, Outcome(error=error)
+            else:
+                yield task, Outcome(value=value)
+
+
+def _init_worker() -> None:
+    """Worker start-up: one thread per numerical library; Ctrl-C is the parent's business."""
+    os.environ.update(SINGLE_THREAD_ENV)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+@contextlib.contextmanager
+def _single_thread_environment() -> Iterator[None]:
+    """Set the thread limits in os.environ while workers are spawned (they copy it at start)."""
+    saved = {key: os.environ.get(key) for key in SINGLE_THREAD_ENV}
+    os.environ.update(SINGLE_THREAD_ENV)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+class ProcessExecutor(_ClosingMixin):
+    """Local worker processes (spawned: Mesa forces the "spawn" start method anyway).
+
+    At most `2 × workers` tasks are handed to the pool at a time, so a worker that dies (killed, out
+    of memory) takes only a few tasks with it. Those become suspects: a fresh pool runs them one at
+    a time, and one that kills its worker while running alone is reported as failed with
+    `WorkerDied`; the others simply finish. Other tasks wait until the suspects are cleared.
+    """
+
+    name = "processes"
+
+    def __init__(self, workers: int | None = None) -> None:
+        self.workers = workers if workers is not None else os.cpu_count() or 1
+        if self.workers < 1:
+            raise OptionError(f"--workers {self.workers} — must be a whole number ≥ 1")
+        self._pool: ProcessPoolExecutor | None = None
+        self._isolating = False
+
+    def _new_pool(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(
+            max_workers=self.workers, mp_context=get_context("spawn"), initializer=_init_worker
+        )
+
+    def _submit(self, fn: Callable[[T], Any], task: T) -> Future:
+        assert self._pool is not None
+        with _single_thread_environment():  # worker processes are spawned inside submit()
+            return self._pool.submit(fn, task)
+
+    def map_unordered(self, fn: Callable[[T], Any], tasks: Iterable[T]) -> Iterator[tuple[T, Outcome]]:
+        pending: deque[T] = deque(tasks)
+        suspects: deque[T] = deque()
+        in_flight: dict[Future, T] = {}
+        self._pool = self._new_pool()
+        try:
+            while pending or suspects or in_flight:
+                self._fill(fn, pending, suspects, in_flight)
+                done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+                if any(isinstance(future.exception(), BrokenProcessPool) for future in done):
+                    yield from self._recover(in_flight, suspects)
+                    continue
+                for future in done:
+                    yield in_flight.pop(future), _outcome(future)
+        finally:
+            self._shutdown()
+
+    def _fill(
+        self, fn: Callable[[T], Any], pending: deque[T], suspects: deque[T], in_flight: dict[Future, T]
+    ) -> None:
+        """Keep the pool busy; while there are suspects, run them one at a time and nothing else."""
+        if self._isolating and in_flight:
+            return  # a suspect is running alone
+        self._isolating = bool(suspects)
+        if suspects:
+            if not in_flight:
+                task = suspects.popleft()
+                in_flight[self._submit(fn, task)] = task
+            else:
+                self._isolating = False  # let the tasks in flight finish before isolating
+            return
+        while pending and len(in_flight) < 2 * self.workers:
+            task = pending.popleft()
+            in_flight[self._submit(fn, task)] = task
+
+    def _recover(self, in_flight: dict[Future, T], suspects: deque[T]) -> Iterator[tuple[T, Outcome]]:
+        """A worker died: keep what finished; a suspect run alone is the culprit, else all are suspects."""
+        lost = []
+        for future, task in in_flight.items():
+            if future.done() and not isinstance(future.exception(), BrokenProcessPool):
+                yield task, _outcome(future)
+            else:
+                lost.append(task)
+        in_flight.clear()
+        self._shutdown()
+        if self._isolating and len(lost) == 1:
+            yield lost[0], Outcome(error=WorkerDied("the worker process died while running this task alone"))
+        else:
+            suspects.extend(lost)
+        self._isolating = False
+        self._pool = self._new_pool()
+
+    def _shutdown(self) -> None:
+        """Stop the pool now: cancel queued tasks and end worker processes still computing."""
+        pool, self._pool = self._pool, None
+        if pool is None:
+            return
+        processes = list(getattr(pool, "_processes", {}).values())
+        pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            if process.is_alive():
+                process.terminate()
+        for process in processes:
+            process.join(timeout=5)
+
+    def close(self) -> None:
+        self._shutdown()
+
+
+def _outcome(future: Future) -> Outcome:
+    error = future.exception()
+    return Outcome(error=error) if error is not None else Outcome(value=future.result())
+
+
+class DaskExecutor(_ClosingMixin):
+    """A Dask distributed cluster: an existing scheduler (`address`) or a local one (`local_workers`).
+
+    Workers must be able to import lendsim (same environment). Dask's nanny already limits
+    OMP/MKL/OpenBLAS to one thread in each worker process.
+    """
+
+    name = "dask"
+
+    def __init__(self, address: str | None = None, local_workers: int | None = None) -> None:
+        try:
+            import distributed
+        except ImportError as error:  # pragma: no cover - dask is a dev/optional dependency
+            raise OptionError(
+                "--executor dask needs the 'dask' extra — pip install 'lendsim[dask]'"
+            ) from error
+        self._cluster = None
+        if address is not None:
+            self._client = _connect(distributed, address)
+        else:
+            n_workers = local_workers or os.cpu_count() or 1
+            self._cluster = distributed.LocalCluster(
+                n_workers=n_workers,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
+                host="127.0.0.1",
+            )
+            self._client = distributed.Client(self._cluster)
+        self.workers = max(1, len(self._client.scheduler_info().get("workers", {})))
+
+    def map_unordered(self, fn: Callable[[T], Any], tasks: Iterable[T]) -> Iterator[tuple[T, Outcome]]:
+        import distributed
+
+        futures = {}
+        for task in tasks:
+            key = getattr(task, "key", None)
+            futures[self._client.submit(fn, task, pure=False, key=_dask_key(key))] = task
+        try:
+            for future in distributed.as_completed(list(futures)):
+                task = futures.pop(future)
+                try:
+                    value = future.result()
+                except Exception as error:  # noqa: BLE001 - reported as the task's outcome
+                    yield task, Outcome(error=error)
+                else:
+                    yield task, Outcome(value=value)
+                finally:
+                    future.release()
+        finally:
+            if futures:
+                self._client.cancel(list(futures))
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self._client.close()
+        if self._cluster is not None:
+            with contextlib.suppress(Exception):
+                self._cluster.close()
+
+
+def _dask_key(task_key: str | None) -> str | None:
+    if task_key is None:
+        return None
+    import uuid
+
+    return f"lendsim-{task_key}-{uuid.uuid4().hex[:12]}"  # unique per submission, readable in dashboards
+
+
+def _connect(distributed: Any, address: str) -> Any:
+    if "://" not in address:
+        raise OptionError(f"--scheduler {address} — expected an address like tcp://HOST:PORT")
+    try:
+        return distributed.Client(address, timeout=f"{CONNECT_TIMEOUT_S}s")
+    except (OSError, TimeoutError) as error:
+        raise OptionError(f"--scheduler {address}: cannot connect to a Dask scheduler ({error})") from error
+
+
+def make_executor(
+    kind: str | None = None,
+    *,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    dask_local: int | None = None,
+) -> Executor:
+    """The executor the command-line options ask for; OptionError for combinations that make no sense.
+
+    Without `kind`: Dask when a scheduler or a local Dask cluster is requested, else local processes.
+    """
+    if workers is not None and workers < 1:
+        raise OptionError(f"--workers {workers} — must be a whole number ≥ 1")
+    if dask_local is not None and dask_local < 1:
+        raise OptionError(f"--dask-local {dask_local} — must be a whole number ≥ 1")
+    if scheduler is not None and dask_local is not None:
+        raise OptionError("--scheduler and --dask-local exclude each other — give one")
+    wants_dask = scheduler is not None or dask_local is not None
+    kind = kind or ("dask" if wants_dask else "processes")
+    if kind not in EXECUTORS:
+        raise OptionError(f"--executor {kind} — must be one of: {', '.join(EXECUTORS)}")
+    if wants_dask and kind != "dask":
+        raise OptionError(f"--scheduler/--dask-local need --executor dask, not --executor {kind}")
+    if kind == "serial":
+        return SerialExecutor()
+    if kind == "processes":
+        return ProcessExecutor(workers)
+    return DaskExecutor(address=scheduler, local_workers=dask_local or workers)
+
+
+class Progress:
+    """A progress bar (tasks done, rate, ETA) on a terminal; silent otherwise or when disabled."""
+
+    def __init__(self, total: int, description: str, enabled: bool = True) -> None:
+        console = Console(stderr=True)
+        self._bar: rp.Progress | None = None
+        if enabled and console.is_terminal and total > 0:
+            self._bar = rp.Progress(
+                rp.TextColumn("{task.description}"),
+                rp.BarColumn(),
+                rp.MofNCompleteColumn(),
+                rp.TextColumn("tasks"),
+                _RateColumn(),
+                rp.TextColumn("ETA"),
+                rp.TimeRemainingColumn(),
+                console=console,
+                transient=False,
+            )
+            self._task_id = self._bar.add_task(description, total=total)
+
+    def advance(self, steps: int = 1) -> None:
+        if self._bar is not None:
+            self._bar.advance(self._task_id, steps)
+
+    def __enter__(self) -> Progress:
+        if self._bar is not None:
+            self._bar.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+
+
+class _RateColumn(rp.ProgressColumn):
+    """Tasks per second (or seconds per task when slower than one a second)."""
+
+    def render(self, task: rp.Task) -> Text:
+        speed = task.finished_speed or task.speed
+        if not speed:
+            return Text("…/s")
+        if speed >= 1:
+            return Text(f"{speed:.1f}/s")
+        return Text(f"{1 / speed:.1f} s each")
