@@ -36,9 +36,6 @@ HEADLINE_METRICS: tuple[str, ...] = (
 )
 """Contract names (DESIGN.md): rates are fractions in [0, 1], money is RMB."""
 
-SEGMENTS: tuple[str, ...] = ("all", "consumer", "sme")
-"""Segments of the monthly table; later segments (score band, sector, region) append to these."""
-
 
 RAW_FLOWS: tuple[str, ...] = (
     "requests",

@@ -98,8 +98,8 @@ def test_killed_workers_are_replaced_and_only_the_task_that_kills_them_fails(
             executor=executor,
             simulator=exp_helpers.crashing_simulate,
         )
-    assert (tmp_path / "crashed-once").exists()  # (1, 1) took its worker down once, then succeeded
-    assert crashed.failed == ["p0000-r0000"]  # it kills every worker it runs on
+    assert (tmp_path / "crashed-once").exists()
+    assert crashed.failed == ["p0000-r0000"]  # it kills every worker it runs on; its neighbours are rerun
     assert WorkerDied.__name__ in (crashed.folder / "tasks" / "p0000-r0000.error.txt").read_text()
     clean = run_sweep(tiny_scenario, small_design(), out=tmp_path / "clean").sweep_df
     survivors = clean[(clean["point"] != 0) | (clean["seed"] != 0)].reset_index(drop=True)
