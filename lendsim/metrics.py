@@ -123,22 +123,35 @@ def ratio(numerator: np.ndarray | float, denominator: np.ndarray | float) -> np.
     return np.divide(num, den, out=np.zeros(np.broadcast(num, den).shape), where=den != 0)
 
 
+RATES: dict[str, tuple[tuple[str, ...], str]] = {
+    "approval_rate": (("approved", "approved_on_appeal"), "applications_decided"),
+    "system_failure_rate": (("system_failures",), "requests"),
+    "cohort_default_rate": (("cohort_defaults",), "cohort_loans"),
+    "predicted_default_rate": (("predicted_defaults",), "cohort_loans"),
+    "false_rejection_rate": (("false_rejections",), "rejections_tracked"),
+    "false_refusal_share": (("false_refusals",), "refusals_tracked"),
+    "reapplication_approval_rate": (("reapplications_approved",), "reapplications"),
+    "drawdown_refusal_rate": (("drawdowns_refused",), "drawdowns_attempted"),
+    "missed_payment_rate": (("missed_payments",), "payments_due"),
+    "review_delay_days": (("review_delay_days_total",), "reviews_done"),
+}
+"""Each ratio of the monthly table as (numerator flows, denominator flow). A month whose
+denominator is 0 has nothing to measure: the table says 0 (no NaN in any output), and readers that
+average over months or seeds — the report — leave such months out (`denominator_of`)."""
+
+
+def denominator_of(rate: str) -> str | None:
+    return RATES[rate][1] if rate in RATES else ("cohort_loans" if rate == "realised_default_rate" else None)
+
+
 def add_rates(table: pd.DataFrame) -> pd.DataFrame:
     """Rates of the monthly table, from its raw columns (DOMAIN.md definitions)."""
     t = table
-    t["approval_rate"] = ratio(t["approved"] + t["approved_on_appeal"], t["applications_decided"])
-    t["system_failure_rate"] = ratio(t["system_failures"], t["requests"])
-    t["cohort_default_rate"] = ratio(t["cohort_defaults"], t["cohort_loans"])
+    for rate, (numerators, denominator) in RATES.items():
+        t[rate] = ratio(sum(t[n] for n in numerators), t[denominator])
     t["realised_default_rate"] = t["cohort_default_rate"]
-    t["predicted_default_rate"] = ratio(t["predicted_defaults"], t["cohort_loans"])
-    t["false_refusal_share"] = ratio(t["false_refusals"], t["refusals_tracked"])
-    t["reapplication_approval_rate"] = ratio(t["reapplications_approved"], t["reapplications"])
-    t["false_rejection_rate"] = ratio(t["false_rejections"], t["rejections_tracked"])
     t["sme_funding_gap"] = np.maximum(t["sme_viable_demand_rmb"] - t["sme_viable_supplied_rmb"], 0.0)
     t["sme_funding_gap_share"] = ratio(t["sme_funding_gap"], t["sme_viable_demand_rmb"])
-    t["drawdown_refusal_rate"] = ratio(t["drawdowns_refused"], t["drawdowns_attempted"])
-    t["missed_payment_rate"] = ratio(t["missed_payments"], t["payments_due"])
-    t["review_delay_days"] = ratio(t["review_delay_days_total"], t["reviews_done"])
     exposure = t["book_rmb"] + t["write_offs_rmb"]
     t["dpd30_rate"] = ratio(t["dpd30_balance_rmb"], exposure)
     t["dpd90_rate"] = ratio(t["dpd90_balance_rmb"], exposure)

@@ -13,20 +13,22 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from lendsim.metrics import RATES, denominator_of
 from lendsim.report.i18n import RATE, Text, capitalised, join, name_part, same, text, unit_of
 
 Z_95 = 1.96
 PREFIX_LOOKALIKES = frozenset({"frozen_accounts", "frozen_stock", "failed_attempts"})
 """Monthly columns that start like a family (frozen_<cause>, failed_<cause>) but are not causes."""
 EVENT_FLAGS = (("shock_active", "shock"), ("peak_month", "peak"), ("maintenance", "maintenance"))
-SEGMENT_RATES: dict[str, tuple[str, str]] = {
-    "approval_rate": ("approved", "applications_decided"),
-    "default_rate": ("cohort_defaults", "cohort_loans"),
-    "false_rejection_rate": ("false_rejections", "rejections_tracked"),
-    "drawdown_refusal_rate": ("drawdowns_refused", "drawdowns_attempted"),
-    "system_failure_rate": ("system_failures", "applications"),
+SEGMENT_RATES: dict[str, tuple[tuple[str, ...], str]] = {
+    "approval_rate": RATES["approval_rate"],
+    "default_rate": RATES["cohort_default_rate"],
+    "false_rejection_rate": RATES["false_rejection_rate"],
+    "drawdown_refusal_rate": RATES["drawdown_refusal_rate"],
+    "system_failure_rate": RATES["system_failure_rate"],
 }
-"""Whole-horizon rates per segment, as (numerator, denominator) flows of the monthly table."""
+"""Whole-horizon rates per segment, as (numerator flows, denominator flow) of the monthly table —
+the definitions of lendsim.metrics."""
 
 
 @dataclass(frozen=True)
@@ -45,10 +47,16 @@ class SeedBands:
 
     @classmethod
     def of_segment(cls, monthly: pd.DataFrame, segment: str = "all") -> SeedBands:
-        rows = monthly[monthly["segment"] == segment].drop(columns=["segment", "seed"])
+        rows = monthly[monthly["segment"] == segment].drop(columns=["segment", "seed"]).copy()
+        for column in rows.columns:  # a month with nothing to measure does not count as a rate of 0
+            denominator = denominator_of(column)
+            if denominator in rows.columns:
+                rows[column] = rows[column].where(rows[denominator] > 0)
         grouped = rows.groupby(["mode", "month"], sort=True)
         counts = grouped.size()
-        half_width = Z_95 * grouped.std(ddof=1, numeric_only=True).fillna(0.0).div(np.sqrt(counts), axis=0)
+        measured = grouped.count().clip(lower=1)  # seeds with something to measure, per column
+        std = grouped.std(ddof=1, numeric_only=True).fillna(0.0)
+        half_width = Z_95 * std / np.sqrt(measured[std.columns])
         numeric = rows.select_dtypes("number")
         return cls(
             mean=grouped.mean(numeric_only=True),
@@ -151,10 +159,11 @@ def segment_rates(monthly: pd.DataFrame, segments: list[str]) -> pd.DataFrame:
     rows = monthly[monthly["segment"].isin(segments)]
     per_seed = rows.groupby(["segment", "mode", "seed"]).sum(numeric_only=True)
     frames = []
-    for metric, (numerator, denominator) in SEGMENT_RATES.items():
-        if numerator not in per_seed.columns or denominator not in per_seed.columns:
+    for metric, (numerators, denominator) in SEGMENT_RATES.items():
+        if not {*numerators, denominator} <= set(per_seed.columns):
             continue
-        rate = (per_seed[numerator] / per_seed[denominator].where(per_seed[denominator] > 0)).fillna(0.0)
+        numerator = sum(per_seed[n] for n in numerators)
+        rate = (numerator / per_seed[denominator].where(per_seed[denominator] > 0)).fillna(0.0)
         stats = rate.groupby(["segment", "mode"]).agg(["mean", "std", "count"])
         half = Z_95 * stats["std"].fillna(0.0) / np.sqrt(stats["count"])
         low, high = (stats["mean"] - half).clip(lower=0.0), (stats["mean"] + half).clip(upper=1.0)

@@ -118,6 +118,8 @@ def fabricate_monthly(
     table["approval_rate"] = np.clip(noisy(np.where(hitl, 0.60, 0.55) - 0.08 * shock), 0, 1)
     table["approved"] = np.round(table["applications_decided"] * table["approval_rate"]).astype(int)
     table["rejected"] = table["applications_decided"] - table["approved"]
+    table["approved_on_appeal"] = 0
+    table["requests"] = table["applications"]
     table["loans_originated"] = table["approved"]
     table["volume_originated"] = table["approved"] * noisy(np.where(is_sme, 80_000, 12_000))
     table["book_rmb"] = table.groupby(["mode", "seed", "segment"])["volume_originated"].cumsum() * 0.3
