@@ -61,12 +61,13 @@ class Operations:
         self.capacity = cfg.requests_per_1000_borrowers * n_borrowers / 1000.0
         self.events = events
 
-    def process(self, rows: np.ndarray, extra_requests: np.ndarray, month: int, downtime: float) -> Processed:
+    def process(
+        self, rows: np.ndarray, extra_requests: np.ndarray, month: int, downtime: float, in_peak: bool = False
+    ) -> Processed:
         """Run each requester's attempts through the system; `extra_requests` are probes."""
         n = rows.size
-        overload = overload_share(
-            float(n + extra_requests.sum()), float(n), self.capacity, downtime, self.cfg
-        )
+        capacity = self.capacity * (self.cfg.peak_capacity_multiplier if in_peak else 1.0)
+        overload = overload_share(float(n + extra_requests.sum()), float(n), capacity, downtime, self.cfg)
         fail = 1.0 - (1.0 - overload) * (1.0 - downtime)
         attempts = np.zeros(n, dtype=np.int32)
         failed = np.zeros(n, dtype=np.int32)

@@ -164,7 +164,7 @@ class Platform(mesa.Agent):
         reapplying = b.last_rejection[rows] > 0
         reapplied = rows[~has_line & reapplying]
         extra = np.where(b.prober[rows], self.scenario.population.behaviour.probe_requests, 0)
-        processed = self.operations.process(rows, extra, month, economy.downtime)
+        processed = self.operations.process(rows, extra, month, economy.downtime, economy.in_peak)
         self._record_failures(rows, processed.lost_cause, processed.failed_attempts, month)
         through = processed.through
         tripped = np.zeros(rows.size, dtype=bool)

@@ -501,6 +501,12 @@ class Capacity(Frozen):
         ge=0,
         description="Requests the system processes a month per 1,000 simulated borrowers; 0 = unlimited.",
     )
+    peak_capacity_multiplier: float = Field(
+        1.0,
+        ge=0,
+        le=20,
+        description="Capacity in peak months is multiplied by this (the remedy: more capacity at peak).",
+    )
     max_attempts: int = Field(
         3, ge=1, le=10, description="Attempts a borrower makes for one need (1 + retries)."
     )

@@ -130,6 +130,15 @@ def test_capacity_below_demand_raises_failures_and_through_retries_velocity_free
     assert short["frozen_velocity"] > ample["frozen_velocity"]
 
 
+def test_more_capacity_at_peak_removes_peak_failures(tiny_scenario):
+    short = tweak(tiny_scenario, capacity__requests_per_1000_borrowers=60.0)
+    plain = monthly(short)
+    boosted = monthly(tweak(short, capacity__peak_capacity_multiplier=3.0))
+    peaks = plain["peak_month"] == 1
+    assert plain.loc[peaks, "system_failures"].sum() > 0
+    assert boosted.loc[peaks, "system_failures"].sum() < plain.loc[peaks, "system_failures"].sum()
+
+
 def test_peak_months_multiply_demand(tiny_scenario):
     t = monthly(
         tweak(
