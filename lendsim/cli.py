@@ -7,16 +7,22 @@ allowed); 1 an unexpected internal error (set LENDSIM_DEBUG=1 to see its traceba
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 import time
 import tomllib
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
+import numpy as np
+import pandas as pd
 import typer
+from typer import _click as click  # typer vendors click: its exceptions are these classes
+from typer.core import TyperGroup
 
 from lendsim.cli_experiment import (
+    EXIT_INTERRUPTED,
     NoReportOpt,
     QuietOpt,
     ScenarioArg,
@@ -24,6 +30,7 @@ from lendsim.cli_experiment import (
     SetOpt,
     WorkersOpt,
     handle_errors,
+    one_line,
     sensitivity,
     sweep,
 )
@@ -32,7 +39,31 @@ from lendsim.errors import LendsimError, OptionError
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
 LANGUAGES = ("en", "zh")
 
+
+class OneLineErrors(TyperGroup):
+    """Click's own usage errors (a bad option value, an unknown option) in one line, exit 2 — the
+    same shape as every other bad-input message, whether run as a command or in-process."""
+
+    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+        try:
+            result = super().main(*args, standalone_mode=False, **kwargs)
+        except click.exceptions.NoArgsIsHelpError as error:
+            error.show()
+            result = error.exit_code
+        except click.ClickException as error:
+            where = f"{error.ctx.command_path}: " if getattr(error, "ctx", None) else ""
+            typer.echo(f"error: {where}{one_line(error.format_message())}", err=True)
+            result = error.exit_code
+        except typer.Abort:
+            typer.echo("interrupted", err=True)
+            result = EXIT_INTERRUPTED
+        if not standalone_mode:
+            return result
+        sys.exit(result if isinstance(result, int) else 0)
+
+
 app = typer.Typer(
+    cls=OneLineErrors,
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -42,6 +73,16 @@ app.command(help="Sweep parameters over a grid or a Latin hypercube; both modes 
 app.command(help="Global sensitivity (Morris or Sobol, via SALib) of a metric to parameter ranges.")(
     sensitivity
 )
+
+
+def check_finite(*frames: pd.DataFrame) -> None:
+    """No NaN or inf may reach a run folder: if one appears, that is a defect, not a result."""
+    for frame in frames:
+        numeric = frame.select_dtypes("number").to_numpy(dtype=float)
+        if not np.isfinite(numeric).all():
+            raise RuntimeError(
+                "the results hold NaN or infinite numbers — nothing was written; please report this"
+            )
 
 
 def _progress_wanted(quiet: bool) -> bool:
@@ -74,6 +115,7 @@ def run(
     """Run a scenario in both modes (automated, HITL), paired by seed, and write its run folder."""
     from lendsim.executors import make_executor
     from lendsim.experiment import paired_comparison, run_replications
+    from lendsim.report import build_report
     from lendsim.scenario import load_scenario
     from lendsim.store import build_manifest, write_run_folder
 
@@ -94,11 +136,16 @@ def run(
         executor.close()
     comparison = paired_comparison(summary)
     manifest = build_manifest(resolved, started_at=started, finished_at=time.time(), command=sys.argv)
-    write_run_folder(out_dir, resolved, summary, monthly, comparison, manifest)
-    if not no_report:
-        from lendsim.report import build_report
-
-        build_report(out_dir, lang=lang)
+    check_finite(summary, monthly)
+    write_run_folder(
+        out_dir,
+        resolved,
+        summary,
+        monthly,
+        comparison,
+        manifest,
+        finish=None if no_report else functools.partial(build_report, lang=lang),
+    )
     if not quiet:
         typer.echo(
             f"run: {resolved.simulation.seeds} seed(s) × 2 modes in {time.time() - started:.1f} s → {out_dir}"

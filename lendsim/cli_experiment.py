@@ -46,6 +46,11 @@ EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
 
 
+def one_line(text: str) -> str:
+    """A message on one line: new lines and other control characters shown escaped."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in str(text))
+
+
 def handle_errors(command: F) -> F:
     """LendsimError → "error: <message>" on stderr, exit 2; Ctrl-C → a resume hint, exit 130."""
 
@@ -54,7 +59,7 @@ def handle_errors(command: F) -> F:
         try:
             return command(*args, **kwargs)
         except LendsimError as error:
-            typer.echo(f"error: {error}", err=True)
+            typer.echo(f"error: {one_line(str(error))}", err=True)
             raise typer.Exit(EXIT_BAD_INPUT) from None
         except SweepInterrupted as interrupted:
             typer.echo(f"{interrupted} — rerun the same command with --resume to continue", err=True)

@@ -14,8 +14,10 @@ N workers use N cores and do not fight over them.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
 import signal
+import sys
 import traceback
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -112,10 +114,29 @@ class SerialExecutor(_ClosingMixin):
                 yield task, Outcome(value=value)
 
 
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def _die_with_parent() -> None:
+    """On Linux, ask the kernel to end this worker when the process that spawned it dies (even by
+    SIGKILL), so a killed run or sweep leaves no orphaned workers behind."""
+    if sys.platform != "linux":
+        return
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() == 1:  # the parent died before prctl took effect
+        os._exit(1)
+
+
 def _init_worker() -> None:
-    """Worker start-up: one thread per numerical library; Ctrl-C is the parent's business."""
+    """Worker start-up: one thread per numerical library; Ctrl-C is the parent's business; the
+    worker ends with its parent."""
     os.environ.update(SINGLE_THREAD_ENV)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _die_with_parent()
 
 
 @contextlib.contextmanager

@@ -15,6 +15,7 @@ from lendsim.reasons import (
     FREEZE_COLUMNS,
     REFUSAL_COLUMNS,
     REJECTION_COLUMNS,
+    SUPPLY_CONSTRAINTS,
 )
 from lendsim.recorder import Recorder
 
@@ -89,7 +90,8 @@ RAW_FLOWS: tuple[str, ...] = (
     "review_abandoned",
     "review_overturned_rejections",
     "review_overturned_approvals",
-    "supply_lost_capital",
+    "own_book_rmb",
+    *(f"supply_lost_{constraint}" for constraint in SUPPLY_CONSTRAINTS),
     *REJECTION_COLUMNS,
     *REFUSAL_COLUMNS,
     *FAILURE_COLUMNS,

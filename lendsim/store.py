@@ -245,12 +245,14 @@ def write_run_folder(
     monthly_df: pd.DataFrame,
     comparison_df: pd.DataFrame,
     manifest: dict[str, Any],
+    finish: Callable[[Path], object] | None = None,
 ) -> Path:
     """Write summary.csv, comparison.csv, monthly.parquet, scenario.toml, manifest.json as one unit.
 
     Everything is written into a temporary sibling folder which then replaces `out_dir` (a previous
     run folder there is replaced; anything else there is an error), so an interrupted run never
-    leaves a folder that looks complete.
+    leaves a folder that looks complete. `finish(staging)` adds what is built from those files (the
+    report) before the folder is published.
     """
     from lendsim.scenario import scenario_to_toml
 
@@ -271,6 +273,8 @@ def write_run_folder(
             )
             for name in RUN_FILES:
                 _fsync(staging / name)
+            if finish is not None:  # e.g. the report: part of the unit, built before it is published
+                finish(staging)
             _swap_into_place(staging, out_dir)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)

@@ -20,6 +20,7 @@ from pathlib import Path
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
+from lendsim.errors import RunFolderError
 from lendsim.report.i18n import LANGS, Text, text
 
 REPORT_PERMISSIONS = 0o644
@@ -210,7 +211,16 @@ def masthead(kicker: Text, name: str, purpose: str | None, meta: Text) -> str:
 
 
 def write_atomically(path: Path, content: str) -> None:
-    """Write to a temporary file in the same folder, then rename it over `path`."""
+    """Write to a temporary file in the same folder, then rename it over `path`. A disk that is full
+    or a folder that cannot be written is the user's to fix: a one-line RunFolderError."""
+    try:
+        _write_atomically(path, content)
+    except OSError as error:
+        reason = error.strerror or str(error) or type(error).__name__
+        raise RunFolderError(f"{path}: cannot write the report — {reason}") from error
+
+
+def _write_atomically(path: Path, content: str) -> None:
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as file:

@@ -15,6 +15,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
+MAX_MAGNITUDE = 1e15
+"""No setting is larger than this: RMB sums over millions of borrowers and months stay finite."""
 SCORE_MIN = 350
 SCORE_MAX = 950
 
@@ -22,16 +24,19 @@ SCORE_MAX = 950
 class Frozen(BaseModel):
     """Base of every scenario table: immutable, and unknown keys are errors."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     @field_validator("*", mode="before")
     @classmethod
-    def _no_true_or_false_for_numbers(cls, value: object, info: ValidationInfo) -> object:
-        """TOML's true/false must not quietly become 1/0 in a numeric setting."""
+    def _plain_numbers(cls, value: object, info: ValidationInfo) -> object:
+        """TOML's true/false must not quietly become 1/0 in a numeric setting, and no number may be
+        so large that money sums overflow (every output must stay finite)."""
         annotation = cls.model_fields[info.field_name].annotation
-        if isinstance(value, bool) and annotation in (int, float):
+        if isinstance(value, bool) and annotation in (int, float, float | None):
             kind = "a whole number" if annotation is int else "a number"
             raise ValueError(f"must be {kind}, not {str(value).lower()}")
+        if isinstance(value, int | float) and not isinstance(value, bool) and abs(value) > MAX_MAGNITUDE:
+            raise ValueError(f"must be at most {MAX_MAGNITUDE:.0e} in size")
         return value
 
 

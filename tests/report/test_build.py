@@ -72,7 +72,7 @@ def test_a_failed_write_keeps_the_previous_report(run_folder: Path, monkeypatch:
         raise OSError("disk full")
 
     monkeypatch.setattr(os, "replace", fail)
-    with pytest.raises(OSError):
+    with pytest.raises(RunFolderError, match="disk full"):
         build_report(run_folder)
 
     assert (run_folder / "report.html").read_text(encoding="utf-8") == "previous"
