@@ -609,9 +609,9 @@ class Platform(mesa.Agent):
         fees = cfg.service_fee_share * float(((1.0 - own) * settled.interest_paid_rmb).sum())
         losses = self.lgd * float((own * settled.written_off_rmb).sum())
         nonstandard, abs_ = self.funding.funding_mix_rmb(own_start_rmb, capital_start_rmb, self.law)
-        funding = (
-            nonstandard * (cfg.nonstandard_funding_apr + self.funding_shift)
-            + abs_ * (cfg.abs_funding_apr + self.funding_shift)
+        funding = (  # a funding-cost shock can lower rates, never below zero
+            nonstandard * max(cfg.nonstandard_funding_apr + self.funding_shift, 0.0)
+            + abs_ * max(cfg.abs_funding_apr + self.funding_shift, 0.0)
         ) / 12.0
         operating = cfg.operating_cost_apr / 12.0 * book_start_rmb
         review = float(rec.flows["review_cost"][month][:2].sum())

@@ -334,7 +334,8 @@ def _forget(origins: dict[KeyPath, _Origin], path: KeyPath) -> None:
 def _origin_of(origins: Mapping[KeyPath, _Origin], path: KeyPath, default: _Origin) -> _Origin:
     """Who set the value at `path`: the nearest enclosing record, or an override inside that table.
 
-    A table-level problem (a cross-field validator) caused by an override names the override.
+    A table-level problem (a cross-field validator) caused by an override names the override — when
+    exactly one override lies inside that table; with several, none is named.
     """
     found = default
     for length in range(len(path), 0, -1):
@@ -345,7 +346,8 @@ def _origin_of(origins: Mapping[KeyPath, _Origin], path: KeyPath, default: _Orig
         inside = [
             origin for known, origin in origins.items() if known[: len(path)] == path and origin.override
         ]
-        found = inside[-1] if inside else found
+        distinct = {origin.override for origin in inside}
+        found = inside[-1] if len(distinct) == 1 else found  # several could be the cause: name none
     return found
 
 

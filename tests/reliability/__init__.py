@@ -1,0 +1,1 @@
+"""Reliability tests: hostile input, invariants under random scenarios, interruption, determinism."""

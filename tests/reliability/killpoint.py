@@ -1,0 +1,109 @@
+"""Run the `lendsim` command line and signal itself at a chosen point of writing the run folder.
+
+    python -m tests.reliability.killpoint POINT SIGNAL -- run SCENARIO --out DIR ...
+
+POINT is one of KILL_POINTS; SIGNAL is SIGKILL (the process vanishes there) or SIGINT (Ctrl-C: a
+KeyboardInterrupt is raised there). The moments are chosen where an interruption hurts most — a
+file half written, the folder complete but not yet renamed, the old folder moved aside but the new
+one not yet in place, the report written but not renamed — so test_interruption can check each one
+deterministically instead of hoping a random delay hits a window a few milliseconds wide.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import time
+import types
+from pathlib import Path
+from typing import Any
+
+KILL_POINTS = ("summary-written", "monthly-half-written", "before-rename", "mid-swap", "report-written")
+
+
+def die(sig: signal.Signals) -> None:
+    os.kill(os.getpid(), sig)
+    time.sleep(5)  # SIGINT raises KeyboardInterrupt here; SIGKILL never returns
+    raise SystemExit("the signal did not arrive")
+
+
+def install(point: str, sig: signal.Signals) -> None:
+    import pandas as pd
+
+    import lendsim.report.page as page
+    import lendsim.store as store
+
+    in_staging = lambda path: Path(path).parent.name.endswith(store.TMP_SUFFIX)  # noqa: E731
+
+    if point == "summary-written":
+        real_csv = pd.DataFrame.to_csv
+
+        def to_csv(self: pd.DataFrame, path: Any = None, *args: Any, **kwargs: Any) -> Any:
+            result = real_csv(self, path, *args, **kwargs)
+            if path is not None and Path(path).name == "summary.csv" and in_staging(path):
+                die(sig)
+            return result
+
+        pd.DataFrame.to_csv = to_csv  # type: ignore[method-assign]
+    elif point == "monthly-half-written":
+        real_parquet = pd.DataFrame.to_parquet
+
+        def to_parquet(self: pd.DataFrame, path: Any = None, *args: Any, **kwargs: Any) -> Any:
+            result = real_parquet(self, path, *args, **kwargs)
+            if path is not None and Path(path).name == "monthly.parquet" and in_staging(path):
+                size = Path(path).stat().st_size
+                os.truncate(path, size // 2)
+                die(sig)
+            return result
+
+        pd.DataFrame.to_parquet = to_parquet  # type: ignore[method-assign]
+    elif point in ("before-rename", "mid-swap"):
+        real_swap = store._swap_into_place
+
+        def swap(staging: Path, out_dir: Path) -> None:
+            if point == "before-rename":
+                die(sig)
+            real_replace = os.replace
+            calls = []
+
+            def replace(src: Any, dst: Any, *args: Any, **kwargs: Any) -> None:
+                calls.append(src)
+                if Path(src) == Path(staging):  # the old folder (if any) is already aside
+                    die(sig)
+                real_replace(src, dst, *args, **kwargs)
+
+            os.replace = replace
+            try:
+                real_swap(staging, out_dir)
+            finally:
+                os.replace = real_replace
+
+        store._swap_into_place = swap
+    elif point == "report-written":
+
+        class DyingOs(types.SimpleNamespace):
+            def __getattr__(self, name: str) -> Any:
+                return getattr(os, name)
+
+            @staticmethod
+            def replace(src: Any, dst: Any) -> None:
+                die(sig)
+
+        page.os = DyingOs()  # type: ignore[assignment]
+    else:
+        raise SystemExit(f"unknown kill point {point!r}; one of {', '.join(KILL_POINTS)}")
+
+
+def main(argv: list[str]) -> None:
+    point, signal_name, separator, *args = argv
+    assert separator == "--", "usage: killpoint POINT SIGNAL -- LENDSIM-ARGS"
+    install(point, signal.Signals[signal_name])
+    from lendsim.cli import main as lendsim_main
+
+    sys.argv = ["lendsim", *args]
+    lendsim_main()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
