@@ -1,19 +1,32 @@
 # Two entry points for a fresh machine with nothing but Python 3.11:
 #   make demo   set everything up, run the baseline scenario → results/baseline/
 #   make test   set everything up (incl. Debian's chromium for the browser tests), run all tests
+#   make lock   re-resolve requirements.lock from pyproject.toml's ranges (then commit it)
+# `setup` installs exactly the versions (and file hashes) in requirements.lock, so CI and every
+# developer compute with the same libraries; pyproject.toml keeps ranges for people who install
+# lendsim into an environment of their own.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+LOCK_VENV := .lock-venv
 
-.PHONY: setup demo test browser bench lint clean
+.PHONY: setup demo test browser bench lint lock clean
 
 setup: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	$(BIN)/python -m pip check
 	touch $@
+
+lock:
+	$(PYTHON) -m venv $(LOCK_VENV)
+	$(LOCK_VENV)/bin/python -m pip install --quiet pip-tools
+	$(LOCK_VENV)/bin/pip-compile --quiet --extra dev --generate-hashes --strip-extras --allow-unsafe \
+	    --no-emit-index-url --no-emit-find-links --output-file requirements.lock pyproject.toml
+	rm -rf $(LOCK_VENV)
 
 demo: setup
 	$(BIN)/lendsim run scenarios/baseline.toml --out results/baseline
@@ -31,4 +44,4 @@ lint: setup
 	$(BIN)/ruff check lendsim tests benchmarks examples
 
 clean:
-	rm -rf $(VENV) results/*/ test-artifacts .pytest_cache
+	rm -rf $(VENV) $(LOCK_VENV) results/*/ test-artifacts .pytest_cache

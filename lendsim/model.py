@@ -12,7 +12,7 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-from lendsim import MODES
+from lendsim import MODES, mesa_compat
 from lendsim.agents.borrowers import (
     Applications,
     Borrower,
@@ -32,6 +32,8 @@ from lendsim.recorder import Recorder, Segmentation
 from lendsim.scenario import Scenario
 from lendsim.scenario.schema import SCORE_MAX, SCORE_MIN, ExternalDebt
 from lendsim.streams import Streams, replication_entropy
+
+mesa_compat.install()
 
 SCORE_BAND_EDGES = (SCORE_MIN, 550, 600, 650, 700, 750, SCORE_MAX + 1)
 SCORE_BANDS = tuple(

@@ -159,6 +159,36 @@ def package_versions(names: Sequence[str] = MANIFEST_PACKAGES) -> dict[str, str 
     return versions
 
 
+LOCK_FILE = Path(lendsim.__file__).resolve().parent.parent / "requirements.lock"
+"""The pinned versions CI and `make setup` install (absent when lendsim is installed as a wheel)."""
+
+
+def lock_record(lock_file: Path = LOCK_FILE) -> dict[str, Any] | None:
+    """sha256 of requirements.lock and the locked packages whose installed version differs.
+
+    Bit-identical results are promised only for the same machine and the same locked versions, so
+    the manifest says which lock a result was computed with and whether the environment kept to it.
+    None when there is no lock file beside the source (lendsim installed from a wheel).
+    """
+    import hashlib
+    import re
+
+    try:
+        data = lock_file.read_bytes()
+    except OSError:
+        return None
+    pins = dict(re.findall(rb"^([A-Za-z0-9_.-]+)==([^\s;\\]+)", data, flags=re.MULTILINE))
+    differing = []
+    for name, version in sorted(pins.items()):
+        try:
+            installed = metadata.version(name.decode())
+        except metadata.PackageNotFoundError:
+            installed = None
+        if installed != version.decode():
+            differing.append(f"{name.decode()}=={version.decode()} (installed: {installed})")
+    return {"file": lock_file.name, "sha256": hashlib.sha256(data).hexdigest(), "not_as_locked": differing}
+
+
 def git_commit() -> str | None:
     """The commit of the lendsim source tree (`git rev-parse HEAD`), or None outside a repository."""
     source = Path(lendsim.__file__).resolve().parent
@@ -202,6 +232,7 @@ def build_manifest(
         "platform": platform.platform(),
         "packages": package_versions(),
         "git_commit": git_commit(),
+        "lock": lock_record(),
         "root_seed": int(scenario.simulation.seed),
         "seeds": [int(s) for s in (seeds if seeds is not None else range(scenario.simulation.seeds))],
         "modes": list(MODES),

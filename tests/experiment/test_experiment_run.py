@@ -125,6 +125,7 @@ def test_manifest_has_the_contract_keys(tiny_scenario):
         "platform",
         "packages",
         "git_commit",
+        "lock",
         "root_seed",
         "seeds",
         "modes",
