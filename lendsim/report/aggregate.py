@@ -8,6 +8,8 @@ the platform-level columns, and rolls months up into whole-horizon rates per seg
 
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -67,8 +69,13 @@ class SeedBands:
         )
 
     def has(self, column: str) -> bool:
-        """True when the column exists and is not zero throughout."""
+        """True when the column exists and is not zero throughout (nor empty throughout)."""
         return column in self.mean.columns and bool(self.mean[column].abs().max() > 0)
+
+    def has_data(self, column: str) -> bool:
+        """True when the column exists and holds at least one number: an all-NaN column (nothing
+        measured, or nothing recorded) has no data, which is not the same as being zero."""
+        return column in self.mean.columns and bool(self.mean[column].notna().any())
 
     def band(self, column: str) -> pd.DataFrame:
         """Tidy frame (mode, month, mean, low, high) of one column."""
@@ -154,7 +161,8 @@ def _stretches(labels: pd.Series) -> list[tuple[str, int, int]]:
 def segment_rates(monthly: pd.DataFrame, segments: list[str]) -> pd.DataFrame:
     """Whole-horizon rates per (segment, mode): mean across seeds with 95 % CI.
 
-    Columns: segment, mode, metric, mean, low, high. Rates whose flows are absent are left out.
+    Columns: segment, mode, metric, mean, low, high. Rates whose flows are absent are left out, and
+    so is a (segment, mode) with nothing to measure in any seed: no bar, rather than a bar at zero.
     """
     rows = monthly[monthly["segment"].isin(segments)]
     per_seed = rows.groupby(["segment", "mode", "seed"]).sum(numeric_only=True)
@@ -163,8 +171,8 @@ def segment_rates(monthly: pd.DataFrame, segments: list[str]) -> pd.DataFrame:
         if not {*numerators, denominator} <= set(per_seed.columns):
             continue
         numerator = sum(per_seed[n] for n in numerators)
-        rate = (numerator / per_seed[denominator].where(per_seed[denominator] > 0)).fillna(0.0)
-        stats = rate.groupby(["segment", "mode"]).agg(["mean", "std", "count"])
+        rate = numerator / per_seed[denominator].where(per_seed[denominator] > 0)  # NaN: nothing to measure
+        stats = rate.groupby(["segment", "mode"]).agg(["mean", "std", "count"]).dropna(subset=["mean"])
         half = Z_95 * stats["std"].fillna(0.0) / np.sqrt(stats["count"])
         low, high = (stats["mean"] - half).clip(lower=0.0), (stats["mean"] + half).clip(upper=1.0)
         frames.append(
@@ -188,11 +196,17 @@ def segment_groups(segments: list[str]) -> dict[str, list[str]]:
     return {name: members for name, members in groups.items() if members}
 
 
+BAND_LOWER_BOUND = re.compile(r"([0-9]+(?:\.[0-9]+)?)-", re.ASCII)
+
+
 def _display_order(segment: str) -> tuple[float, str]:
-    """Score bands by their lower bound ('band:90-350' before 'band:350-600'), names alphabetically."""
-    name = segment.partition(":")[2]
-    lower = name.split("-")[0]
-    return (float(lower), name) if lower.replace(".", "", 1).isdigit() else (float("inf"), name)
+    """Score bands by their lower bound ('band:90-350' before 'band:350-600'), names alphabetically.
+
+    Only plain ASCII digits count as a bound: '²' or '٣' are digits to str.isdigit but names here.
+    """
+    prefix, _, name = segment.partition(":")
+    bound = BAND_LOWER_BOUND.match(name) if prefix == "band" else None
+    return (float(bound.group(1)), name) if bound else (math.inf, name)
 
 
 def segment_label(segment: str) -> Text:

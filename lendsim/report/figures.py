@@ -5,6 +5,11 @@ Figures take data already folded across seeds (see aggregate.py) and a language,
 95 % bands as translucent fills, and the run's events (shocks, peaks, maintenance, regulatory
 actions) shaded behind every time series and named in the legend. Numbers are rounded to four
 significant digits before they go into the page; a chart needs no more and the file stays small.
+
+Plotly reads labels as a little HTML, and names come from the folder (sectors, regions, sweep
+parameters and their values): every string that becomes a label — trace name, title, axis title,
+category, annotation — passes through `markup.as_text` here, and only here, so it is shown as it
+is written. Names from the data never go into a hover template: they travel in `meta`.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from plotly.subplots import make_subplots
 
 from lendsim.report.aggregate import Event
 from lendsim.report.i18n import COUNT, DAYS, MULTIPLE, RATE, RMB, STRINGS, Text, metric_label, text, unit_of
+from lendsim.report.markup import as_text, shortened
 
 FONT = (
     'system-ui, -apple-system, "Segoe UI", "PingFang SC", "Hiragino Sans GB", "Microsoft YaHei", '
@@ -119,11 +125,13 @@ def time_series(panels: list[Panel], unit: str, events: list[Event], lang: str, 
                 col=col,
             )
         if panel.reference is not None:
-            _reference_line(figure, panel.reference, panel.reference_name[lang], index == 0, row, col)
+            _reference_line(
+                figure, panel.reference, as_text(panel.reference_name[lang]), index == 0, row, col
+            )
     _shade_events(figure, events, columns, len(panels), lang)
     _format_axes(figure, unit)
     figure.update_xaxes(showticklabels=True)
-    figure.update_xaxes(title_text=text("month")[lang], row=rows)
+    figure.update_xaxes(title_text=as_text(text("month")[lang]), row=rows)
     figure.update_layout(height=_height(rows, 320, 230))
     return figure
 
@@ -136,7 +144,8 @@ def segment_bars(
     columns = min(len(metrics), 3)
     rows = math.ceil(len(metrics) / columns)
     figure = _grid(rows, columns, [metric_label(m, capitalised=True)[lang] for m in metrics], shared_x=False)
-    names = [segment_names[s][lang] for s in segments]
+    names = [as_text(segment_names[s][lang]) for s in segments]
+    ticks = [as_text(shortened(segment_names[s][lang])) for s in segments]
     for index, metric in enumerate(metrics):
         row, col = index // columns + 1, index % columns + 1
         for mode in ("automated", "hitl"):
@@ -149,7 +158,7 @@ def segment_bars(
                 go.Bar(
                     x=names,
                     y=compact(data["mean"]),
-                    name=text(f"mode_{mode}")[lang],
+                    name=as_text(text(f"mode_{mode}")[lang]),
                     legendgroup=mode,
                     showlegend=index == 0,
                     marker_color=MODE_COLOURS[mode],
@@ -159,6 +168,7 @@ def segment_bars(
                 row=row,
                 col=col,
             )
+    figure.update_xaxes(type="category", tickmode="array", tickvals=names, ticktext=ticks)
     figure.update_yaxes(tickformat=TICK_FORMATS[RATE], rangemode="tozero")
     figure.update_layout(barmode="group", hovermode="closest", height=_height(rows, 320, 260))
     return figure
@@ -182,7 +192,7 @@ def sweep_lines(summary: pd.DataFrame, parameter: str, metric: str, lang: str) -
             )
     figure.add_hline(y=0, line={"color": SECONDARY_COLOUR, "width": 1, "dash": "dot"}, row=1, col=2)
     _format_axes(figure, unit)
-    figure.update_xaxes(title_text=parameter)
+    figure.update_xaxes(title_text=as_text(parameter))
     figure.update_layout(height=340)
     return figure
 
@@ -203,22 +213,25 @@ def sweep_heatmaps(summary: pd.DataFrame, parameters: list[str], metric: str, la
         marks = np.where(significant.to_numpy() & (mode == "difference"), "*", "")
         figure.add_trace(
             go.Heatmap(
-                x=[str(v) for v in mean.columns],
-                y=[str(v) for v in mean.index],
+                x=[as_text(v) for v in mean.columns],
+                y=[as_text(v) for v in mean.index],
                 z=[compact(row) for row in mean.to_numpy()],
                 text=marks.tolist(),
-                name=text(f"mode_{mode}")[lang],
+                name=as_text(text(f"mode_{mode}")[lang]),
                 texttemplate=f"%{{z:{CELL_FORMATS[unit]}}}%{{text}}"
                 if mean.size <= MAX_ANNOTATED_CELLS
                 else None,
                 coloraxis="coloraxis2" if mode == "difference" else "coloraxis",
-                hovertemplate=f"{x_name}=%{{x}}<br>{y_name}=%{{y}}<br>%{{z:{HOVER_FORMATS[unit]}}}<extra></extra>",
+                meta=[as_text(x_name), as_text(y_name)],
+                hovertemplate=(
+                    f"%{{meta[0]}}=%{{x}}<br>%{{meta[1]}}=%{{y}}<br>%{{z:{HOVER_FORMATS[unit]}}}<extra></extra>"
+                ),
             ),
             row=1,
             col=col,
         )
-        figure.update_xaxes(title_text=x_name, type="category", row=1, col=col)
-        figure.update_yaxes(title_text=y_name if col == 1 else None, type="category", row=1, col=col)
+        figure.update_xaxes(title_text=as_text(x_name), type="category", row=1, col=col)
+        figure.update_yaxes(title_text=as_text(y_name) if col == 1 else None, type="category", row=1, col=col)
     colourbar = {
         "orientation": "h",
         "y": -0.3,
@@ -248,7 +261,7 @@ def sweep_scatter(summary: pd.DataFrame, parameters: list[str], metric: str, lan
                     x=_axis_values(data[parameter]),
                     y=compact(data["mean"]),
                     mode="markers",
-                    name=text(f"mode_{mode}")[lang],
+                    name=as_text(text(f"mode_{mode}")[lang]),
                     legendgroup=mode,
                     showlegend=col == 1,
                     marker={"color": MODE_COLOURS[mode], "size": 6, "opacity": 0.8},
@@ -285,9 +298,9 @@ def sensitivity_bars(table: pd.DataFrame, method: str, lang: str) -> go.Figure:
             if column in data.columns and data[column].notna().any():
                 figure.add_trace(
                     go.Bar(
-                        x=data["parameter"].tolist(),
+                        x=[as_text(parameter) for parameter in data["parameter"]],
                         y=compact(data[column]),
-                        name=label,
+                        name=as_text(label),
                         legendgroup=label,
                         showlegend=index == 0,
                         marker_color=colour,
@@ -302,9 +315,10 @@ def sensitivity_bars(table: pd.DataFrame, method: str, lang: str) -> go.Figure:
                 row=row,
                 col=col,
                 line={"color": REFERENCE_COLOUR, "dash": "dash", "width": 1},
-                annotation={"text": text("seed_noise")[lang], "font": {"size": 10}},
+                annotation={"text": as_text(text("seed_noise")[lang]), "font": {"size": 10}},
                 annotation_position="top right",
             )
+    figure.update_xaxes(type="category")  # parameter names that look like numbers stay names
     figure.update_layout(barmode="group", hovermode="closest", height=_height(rows, 320, 240))
     return figure
 
@@ -322,7 +336,7 @@ def _grid(rows: int, columns: int, titles: list[str], shared_x: bool) -> go.Figu
     figure = make_subplots(
         rows=rows,
         cols=columns,
-        subplot_titles=titles if any(titles) else None,
+        subplot_titles=[as_text(title) for title in titles] if any(titles) else None,
         shared_xaxes=shared_x,
         vertical_spacing=min(0.3 / rows, 0.12) if shared_x else min(0.45 / rows, 0.18),
         horizontal_spacing=0.09 if columns < 3 else 0.07,
@@ -346,7 +360,7 @@ def _band_and_line(
 ) -> None:
     """A mean line with its 95 % band in the mode's colour (no band from a single seed)."""
     x_values = _axis_values(x)
-    name = text(f"mode_{mode}")[lang]
+    name = as_text(text(f"mode_{mode}")[lang])
     colour = MODE_COLOURS.get(mode, SECONDARY_COLOUR)
     if band:
         figure.add_trace(
@@ -416,7 +430,7 @@ def _shade_events(figure: go.Figure, events: list[Event], columns: int, panels: 
             "yref": "paper",
             "yanchor": "bottom",
             "yshift": LABEL_LINE_PX * line,
-            "text": event.label[lang],
+            "text": as_text(event.label[lang]),
             "showarrow": False,
             "font": {"size": 10, "color": EVENT_COLOURS[kind]},
         }
@@ -435,7 +449,7 @@ def _shade_events(figure: go.Figure, events: list[Event], columns: int, panels: 
                 x=[None],
                 y=[None],
                 mode="markers",
-                name=text(f"event_{kind}")[lang],
+                name=as_text(text(f"event_{kind}")[lang]),
                 legendgroup=f"event-{kind}",
                 marker={"symbol": "square", "size": 12, "color": _rgba(EVENT_COLOURS[kind], 3 * EVENT_ALPHA)},
                 hoverinfo="skip",
@@ -467,7 +481,7 @@ def _event_shape(event: Event, col: int, bottom: float) -> dict:
 
 def _axis_values(values: pd.Series) -> list:
     """Numbers rounded for the page; anything else (a policy name, a switch) as text categories."""
-    return compact(values) if pd.api.types.is_numeric_dtype(values) else [str(v) for v in values]
+    return compact(values) if pd.api.types.is_numeric_dtype(values) else [as_text(v) for v in values]
 
 
 def _format_axes(figure: go.Figure, unit: str) -> None:

@@ -1,38 +1,57 @@
 """Reading a run or sweep folder, and nothing else.
 
 The report is its own stage: everything it shows comes from the files the experiment wrote
-(CONTRACT.md, "Run folder" and "Sweep folder"). This module finds out which kind of folder it was
-given, loads the files the report needs and turns every way of being unreadable into a one-line
-RunFolderError that names the folder and the file.
+(DESIGN.md, "Run folder"). This module finds out which kind of folder it was given, loads the files
+the report needs and checks them once, here, before any figure is built: the columns the report
+relies on are there and hold what they must (numbers, whole numbers, the known modes), a table is
+not empty, the manifest is a JSON object whose known keys have the right types. Every way of being
+unreadable or malformed becomes a one-line RunFolderError that names the file and the problem, so
+what the rest of the report receives is clean: keys typed, metric columns numeric (NaN only where
+nothing was measured).
 """
 
 from __future__ import annotations
 
 import json
+import math
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow
 
+from lendsim import MODES
 from lendsim.errors import RunFolderError
 
-RUN_FILES = ("comparison.csv", "monthly.parquet", "manifest.json", "scenario.toml")
+RUN_FILES = ("summary.csv", "comparison.csv", "monthly.parquet", "manifest.json", "scenario.toml")
 SWEEP_FILES = ("sweep_summary.csv", "manifest.json")
 COMPARISON_COLUMNS = ("metric", "automated_mean", "hitl_mean", "difference", "ci_low", "ci_high", "n_seeds")
+COMPARISON_NUMBERS = COMPARISON_COLUMNS[1:-1]
+SUMMARY_KEYS = ("mode", "seed")
 MONTHLY_KEYS = ("mode", "seed", "month", "segment")
+WHOLE_MARKET = "all"
+"""The segment of the whole market: the report's time series are drawn from its rows."""
 SWEEP_SUMMARY_KEYS = ("point", "mode")
+SWEEP_MODES = (*MODES, "difference")
+SWEEP_STATISTICS = ("_mean", "_ci_low", "_ci_high")
 SENSITIVITY_KEYS = ("method", "metric", "parameter")
+SENSITIVITY_NUMBERS = ("mu_star", "mu_star_conf", "sigma", "S1", "S1_conf", "ST", "ST_conf", "seed_noise_sd")
+MAX_SHOWN_CHARS = 40
+"""A value quoted in a message is cut to this length."""
 
 
 @dataclass(frozen=True)
 class RunFolder:
-    """The files of one run that the report shows."""
+    """The files of one run that the report shows (summary.csv is checked, not shown)."""
 
     path: Path
     comparison: pd.DataFrame
     monthly: pd.DataFrame
     manifest: dict
     scenario_toml: str
+    summary: pd.DataFrame
 
 
 @dataclass(frozen=True)
@@ -48,7 +67,7 @@ class SweepFolder:
 
 
 def read_folder(folder: Path) -> RunFolder | SweepFolder:
-    """Load a run or a sweep folder, whichever `folder` is."""
+    """Load and check a run or a sweep folder, whichever `folder` is."""
     folder = Path(folder)
     if not folder.is_dir():
         raise RunFolderError(f"{folder}: no such folder — give the folder of a run or a sweep")
@@ -64,19 +83,28 @@ def is_sweep_folder(folder: Path) -> bool:
 
 def read_run_folder(folder: Path) -> RunFolder:
     _require(folder, RUN_FILES, "a run folder")
+    manifest = _read_manifest(folder / "manifest.json")
+    summary_path = folder / "summary.csv"
+    summary = _checked_summary(_read_csv(summary_path, SUMMARY_KEYS), summary_path)
+    comparison_path = folder / "comparison.csv"
+    comparison = _checked_comparison(_read_csv(comparison_path, COMPARISON_COLUMNS), comparison_path)
+    monthly_path = folder / "monthly.parquet"
+    monthly = _checked_monthly(_read_parquet(monthly_path, MONTHLY_KEYS), monthly_path)
     return RunFolder(
         path=folder,
-        comparison=_read_csv(folder / "comparison.csv", COMPARISON_COLUMNS),
-        monthly=_read_parquet(folder / "monthly.parquet", MONTHLY_KEYS).astype({"mode": str, "segment": str}),
-        manifest=_read_json(folder / "manifest.json"),
+        comparison=comparison,
+        monthly=monthly,
+        manifest=manifest,
         scenario_toml=_read_text(folder / "scenario.toml"),
+        summary=summary,
     )
 
 
 def read_sweep_folder(folder: Path) -> SweepFolder:
     _require(folder, SWEEP_FILES, "a sweep folder")
-    summary = _read_csv(folder / "sweep_summary.csv", SWEEP_SUMMARY_KEYS)
-    manifest = _read_json(folder / "manifest.json")
+    manifest = _read_manifest(folder / "manifest.json")
+    summary_path = folder / "sweep_summary.csv"
+    summary = _checked_sweep_summary(_read_csv(summary_path, SWEEP_SUMMARY_KEYS), summary_path)
     sensitivity_path = folder / "sensitivity.csv"
     scenario_path = folder / "scenario.toml"
     return SweepFolder(
@@ -84,7 +112,9 @@ def read_sweep_folder(folder: Path) -> SweepFolder:
         summary=summary,
         manifest=manifest,
         parameters=_sweep_parameters(folder, summary, manifest),
-        sensitivity=_read_csv(sensitivity_path, SENSITIVITY_KEYS) if sensitivity_path.exists() else None,
+        sensitivity=_checked_sensitivity(_read_csv(sensitivity_path, SENSITIVITY_KEYS), sensitivity_path)
+        if sensitivity_path.exists()
+        else None,
         scenario_toml=_read_text(scenario_path) if scenario_path.exists() else None,
     )
 
@@ -94,16 +124,20 @@ def _sweep_parameters(folder: Path, summary: pd.DataFrame, manifest: dict) -> li
     listed = manifest.get("parameters")
     if listed is None:
         columns = list(summary.columns)
-        listed = columns[columns.index("point") + 1 : columns.index("mode")]
+        start, end = columns.index("point") + 1, columns.index("mode")
+        listed = columns[start:end] if start < end else []
     if not listed:
         raise RunFolderError(f"{folder / 'manifest.json'}: parameters is empty — a sweep varies at least one")
     missing = [name for name in listed if name not in summary.columns]
     if missing:
         raise RunFolderError(
-            f"{folder / 'sweep_summary.csv'}: parameter column {missing[0]} is missing — "
+            f"{folder / 'sweep_summary.csv'}: parameter column {_shown(missing[0])} is missing — "
             "manifest.json lists it in 'parameters'"
         )
     return list(listed)
+
+
+# --------------------------------------------------------------------------- reading files
 
 
 def _require(folder: Path, names: tuple[str, ...], kind: str) -> None:
@@ -114,7 +148,7 @@ def _require(folder: Path, names: tuple[str, ...], kind: str) -> None:
 
 def _read_csv(path: Path, required: tuple[str, ...]) -> pd.DataFrame:
     try:
-        table = pd.read_csv(path)
+        table = pd.read_csv(path, encoding="utf-8-sig")  # a spreadsheet's byte-order mark is no column name
     except (OSError, ValueError, pd.errors.ParserError) as error:
         raise RunFolderError(f"{path}: cannot be read as CSV — {_first_line(error)}") from error
     return _with_columns(table, path, required)
@@ -123,19 +157,9 @@ def _read_csv(path: Path, required: tuple[str, ...]) -> pd.DataFrame:
 def _read_parquet(path: Path, required: tuple[str, ...]) -> pd.DataFrame:
     try:
         table = pd.read_parquet(path)
-    except (OSError, ValueError) as error:
+    except (OSError, ValueError, NotImplementedError, pyarrow.ArrowException) as error:
         raise RunFolderError(f"{path}: cannot be read as Parquet — {_first_line(error)}") from error
     return _with_columns(table, path, required)
-
-
-def _read_json(path: Path) -> dict:
-    try:
-        content = json.loads(_read_text(path))
-    except json.JSONDecodeError as error:
-        raise RunFolderError(f"{path}: not valid JSON — {error.msg} at line {error.lineno}") from error
-    if not isinstance(content, dict):
-        raise RunFolderError(f"{path}: must hold a JSON object (key: value pairs)")
-    return content
 
 
 def _read_text(path: Path) -> str:
@@ -146,10 +170,220 @@ def _read_text(path: Path) -> str:
 
 
 def _with_columns(table: pd.DataFrame, path: Path, required: tuple[str, ...]) -> pd.DataFrame:
+    odd = [name for name in table.columns if not isinstance(name, str)]
+    if odd:
+        raise RunFolderError(f"{path}: column name {_shown(odd[0])} is not text")
     missing = [name for name in required if name not in table.columns]
     if missing:
         raise RunFolderError(f"{path}: column {missing[0]} is missing — it needs {', '.join(required)}")
+    if table.empty:
+        raise RunFolderError(f"{path}: holds no rows, only column names — the report needs the data")
     return table
+
+
+# --------------------------------------------------------------------------- checking tables
+
+
+def _checked_monthly(table: pd.DataFrame, path: Path) -> pd.DataFrame:
+    """One row per (mode, seed, month, segment), the known modes, the whole market, numbers."""
+    table = _text_column(table, path, "mode", allowed=MODES)
+    table = _text_column(table, path, "segment")
+    table = _whole_column(table, path, "seed", minimum=0)
+    table = _whole_column(table, path, "month", minimum=1)
+    metrics = [name for name in table.columns if name not in MONTHLY_KEYS]
+    table = _number_columns(table, path, metrics)
+    if not metrics or table[metrics].isna().all().all():
+        raise RunFolderError(f"{path}: holds no data — every metric column is empty (NaN)")
+    repeated = int(table.duplicated(list(MONTHLY_KEYS)).sum())
+    if repeated:
+        raise RunFolderError(
+            f"{path}: {repeated} rows repeat a (mode, seed, month, segment) — each must appear once"
+        )
+    if not (table["segment"] == WHOLE_MARKET).any():
+        raise RunFolderError(
+            f"{path}: no rows for segment '{WHOLE_MARKET}' — the report draws the whole market from them"
+        )
+    return table
+
+
+def _checked_summary(table: pd.DataFrame, path: Path) -> pd.DataFrame:
+    table = _text_column(table, path, "mode", allowed=MODES)
+    table = _whole_column(table, path, "seed", minimum=0)
+    return _number_columns(table, path, [name for name in table.columns if name not in SUMMARY_KEYS])
+
+
+def _checked_comparison(table: pd.DataFrame, path: Path) -> pd.DataFrame:
+    """One row per metric; every number present and finite; at least one seed."""
+    table = _text_column(table, path, "metric")
+    repeated = table.loc[table["metric"].duplicated(), "metric"]
+    if len(repeated):
+        raise RunFolderError(f"{path}: metric {_shown(repeated.iloc[0])} appears more than once")
+    table = _number_columns(table, path, list(COMPARISON_NUMBERS))
+    for column in COMPARISON_NUMBERS:
+        bad = table.loc[~np.isfinite(table[column].to_numpy(dtype="float64")), "metric"]
+        if len(bad):
+            raise RunFolderError(f"{path}: {column} of {_shown(bad.iloc[0])} is not a finite number")
+    return _whole_column(table, path, "n_seeds", minimum=1)
+
+
+def _checked_sweep_summary(table: pd.DataFrame, path: Path) -> pd.DataFrame:
+    """Points and modes typed; the statistics of every metric numeric (NaN where not measured)."""
+    table = _whole_column(table, path, "point", minimum=0)
+    table = _text_column(table, path, "mode", allowed=SWEEP_MODES)
+    statistics = [name for name in table.columns if name.endswith(SWEEP_STATISTICS)]
+    return _number_columns(table, path, statistics)
+
+
+def _checked_sensitivity(table: pd.DataFrame, path: Path) -> pd.DataFrame:
+    for column in SENSITIVITY_KEYS + (("mode",) if "mode" in table.columns else ()):
+        table = _text_column(table, path, column)
+    indices = [name for name in table.columns if name in SENSITIVITY_NUMBERS or name.endswith("_conf")]
+    table = _number_columns(table, path, indices)
+    return _whole_column(table, path, "n_seeds", minimum=1) if "n_seeds" in table.columns else table
+
+
+def _text_column(
+    table: pd.DataFrame, path: Path, column: str, allowed: tuple[str, ...] | None = None
+) -> pd.DataFrame:
+    """A column of names: none missing, and (when `allowed` is given) only those."""
+    values = table[column]
+    if values.isna().any():
+        raise RunFolderError(f"{path}: column {column} has empty cells — every row needs a value there")
+    names = values.astype(str)
+    if allowed is not None:
+        unknown = sorted(set(names.unique()) - set(allowed))
+        if unknown:
+            raise RunFolderError(
+                f"{path}: column {column} holds {_listed(unknown)} — allowed are {', '.join(allowed)}"
+            )
+    return table.assign(**{column: names})
+
+
+def _whole_column(table: pd.DataFrame, path: Path, column: str, minimum: int) -> pd.DataFrame:
+    """A column of whole numbers ≥ `minimum`, none missing; returned as int64."""
+    table = _number_columns(table, path, [column])
+    values = table[column]
+    if values.isna().any():
+        raise RunFolderError(f"{path}: column {column} has empty cells — every row needs a value there")
+    numbers = values.to_numpy(dtype="float64")
+    wrong = values[~(np.isfinite(numbers) & (numbers == np.floor(numbers)) & (numbers >= minimum))]
+    if len(wrong):
+        shown = _listed(wrong.unique()[:3])
+        raise RunFolderError(
+            f"{path}: column {column} holds {shown} — it must hold whole numbers ≥ {minimum}"
+        )
+    return table.assign(**{column: values.astype("int64")})
+
+
+def _number_columns(table: pd.DataFrame, path: Path, columns: Iterable[str]) -> pd.DataFrame:
+    """Columns of numbers: plain float64 or int64 (booleans as 0/1, nullable numbers with NaN)."""
+    converted = {}
+    for column in columns:
+        values = table[column]
+        if pd.api.types.is_bool_dtype(values) and not values.isna().any():
+            converted[column] = values.astype("int64")
+        elif not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+            text = values.dropna()
+            example = f" (e.g. {_shown(text.iloc[0])})" if len(text) else ""
+            raise RunFolderError(f"{path}: column {column} holds text{example} — it must hold numbers")
+        elif isinstance(values.dtype, pd.api.extensions.ExtensionDtype):
+            converted[column] = values.astype("float64")
+    return table.assign(**converted) if converted else table
+
+
+# --------------------------------------------------------------------------- the manifest
+
+
+def _is_text(value: object) -> bool:
+    return isinstance(value, str)
+
+
+def _is_whole(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_list_of(check: Callable[[object], bool]) -> Callable[[object], bool]:
+    return lambda value: isinstance(value, list) and all(check(item) for item in value)
+
+
+MANIFEST_FIELDS: dict[str, tuple[Callable[[object], bool], str]] = {
+    "lendsim_version": (_is_text, "text"),
+    "python": (_is_text, "text"),
+    "platform": (_is_text, "text"),
+    "packages": (
+        lambda v: isinstance(v, dict) and all(_is_text(x) for x in v.values()),
+        "an object of package: version",
+    ),
+    "git_commit": (lambda v: v is None or _is_text(v), "text or null"),
+    "root_seed": (_is_whole, "a whole number"),
+    "seeds": (lambda v: _is_list_of(_is_whole)(v) and len(v) > 0, "a non-empty list of whole numbers"),
+    "modes": (_is_list_of(_is_text), "a list of texts"),
+    "started_at": (_is_text, "text (a date and time)"),
+    "finished_at": (_is_text, "text (a date and time)"),
+    "wall_time_s": (
+        lambda v: isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) and v >= 0,
+        "a number of seconds ≥ 0",
+    ),
+    "command": (lambda v: _is_text(v) or _is_list_of(_is_text)(v), "a list of texts"),
+    "scenario_name": (lambda v: v is None or _is_text(v), "text or null"),
+    "scenario_purpose": (lambda v: v is None or _is_text(v), "text or null"),
+    "design": (_is_text, "text"),
+    "parameters": (_is_list_of(_is_text), "a list of column names"),
+    "points": (lambda v: _is_whole(v) and v >= 0, "a whole number ≥ 0"),
+    "failed": (_is_list_of(_is_text), "a list of task keys"),
+}
+"""Keys the report reads or shows, with what each must hold; other keys are shown as they are."""
+MANIFEST_REQUIRED = ("lendsim_version", "packages", "seeds", "started_at", "finished_at", "wall_time_s")
+"""What DESIGN.md promises every manifest holds: versions, seeds, start and end time, wall time."""
+
+
+def _read_manifest(path: Path) -> dict:
+    content = _read_json(path)
+    missing = [key for key in MANIFEST_REQUIRED if key not in content]
+    if missing:
+        raise RunFolderError(
+            f"{path}: key {missing[0]} is missing — a manifest holds {', '.join(MANIFEST_REQUIRED)}"
+        )
+    for key, (check, expected) in MANIFEST_FIELDS.items():
+        if key in content and not check(content[key]):
+            raise RunFolderError(f"{path}: {key} is {_shown_json(content[key])} — it must be {expected}")
+    return content
+
+
+def _read_json(path: Path) -> dict:
+    try:
+        content = json.loads(_read_text(path))
+    except json.JSONDecodeError as error:
+        raise RunFolderError(f"{path}: not valid JSON — {error.msg} at line {error.lineno}") from error
+    except RecursionError as error:
+        raise RunFolderError(f"{path}: not a manifest — its JSON is nested too deeply to read") from error
+    if not isinstance(content, dict):
+        raise RunFolderError(f"{path}: must hold a JSON object (key: value pairs), not {_json_kind(content)}")
+    return content
+
+
+def _json_kind(value: object) -> str:
+    kinds = ((list, "a list"), (str, "a string"), (bool, "true/false"), (int | float, "a number"))
+    return next((name for kind, name in kinds if isinstance(value, kind)), "null")
+
+
+# --------------------------------------------------------------------------- messages
+
+
+def _shown(value: object) -> str:
+    """A value from the file, quoted and cut short for a one-line message."""
+    shown = str(value)
+    shown = shown if len(shown) <= MAX_SHOWN_CHARS else shown[: MAX_SHOWN_CHARS - 1] + "…"
+    return repr(shown)
+
+
+def _shown_json(value: object) -> str:
+    shown = json.dumps(value, ensure_ascii=False, allow_nan=True)
+    return shown if len(shown) <= MAX_SHOWN_CHARS else shown[: MAX_SHOWN_CHARS - 1] + "…"
+
+
+def _listed(values: Iterable[object]) -> str:
+    return ", ".join(_shown(value) for value in values)
 
 
 def _first_line(error: Exception) -> str:

@@ -124,6 +124,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "regulator_label": ("Regulator: {level} ({modes})", "监管：{level}（{modes}）"),
     "skipped_absent": ("Not shown: this run has no {columns} data.", "未显示：本次运行没有 {columns} 数据。"),
     "skipped_zero": ("Not shown: {columns} is zero throughout.", "未显示：{columns} 始终为零。"),
+    "skipped_no_data": (
+        "Not shown: {columns} has no data (no value was measured).",
+        "未显示：{columns} 没有数据（没有任何测量值）。",
+    ),
     "by_cause": ("{metric} by cause", "按原因划分的{metric}"),
     "regulatory_line": ("{metric} (regulatory line)", "{metric}（监管线）"),
     "segment_group_basic": ("Consumers and SMEs", "个人消费者与小微企业"),

@@ -4,13 +4,13 @@ plotly.js is inlined once in the head; each figure is a div with its own small s
 (`include_plotlyjs=False`, no MathJax), so nothing is ever fetched. Every piece of text is written
 in both languages; CSS shows the one named by `<html lang>`, and a tiny script flips it and
 re-labels the figures (trace names, axis titles, annotations) from the texts stored beside each
-figure. Functions here return HTML strings; `document` puts them together and `write_atomically`
-puts the page on disk without ever leaving a half-written report.
+figure. Every string goes into the HTML through `markup.as_text`, so a name from the folder is shown
+as written, never read as markup. Functions here return HTML strings; `document` puts them
+together and `write_atomically` puts the page on disk without ever leaving a half-written report.
 """
 
 from __future__ import annotations
 
-import html
 import json
 import os
 import tempfile
@@ -22,6 +22,7 @@ from plotly.offline import get_plotlyjs
 
 from lendsim.errors import RunFolderError
 from lendsim.report.i18n import LANGS, Text, text
+from lendsim.report.markup import as_text, element_id
 
 REPORT_PERMISSIONS = 0o644
 """Readable by whoever the folder is shared with (mkstemp would leave it private)."""
@@ -39,6 +40,7 @@ header.masthead { background: var(--accent); color: white; padding: 28px 0 22px;
 .kicker { text-transform: uppercase; letter-spacing: .08em; font-size: 12px; opacity: .8; margin: 0; }
 h1 { margin: 4px 0 6px; font-size: 28px; line-height: 1.25; }
 .purpose { margin: 0; max-width: 860px; opacity: .92; }
+h1, h3, .purpose, .meta, td, th, li, footer { overflow-wrap: anywhere; }
 .meta { margin: 10px 0 0; font-size: 13px; opacity: .75; }
 .masthead-top { display: flex; justify-content: space-between; align-items: center; gap: 16px; }
 #language-switch { border: 1px solid rgba(255,255,255,.6); background: transparent; color: white;
@@ -97,7 +99,7 @@ SWITCH_SCRIPT = """
 
 def bilingual(value: Text) -> str:
     """Both languages of a text; CSS shows the current one."""
-    return "".join(f'<span class="i18n" lang="{lang}">{html.escape(value[lang])}</span>' for lang in LANGS)
+    return "".join(f'<span class="i18n" lang="{lang}">{as_text(value[lang])}</span>' for lang in LANGS)
 
 
 def paragraph(value: Text, css_class: str = "note") -> str:
@@ -105,12 +107,12 @@ def paragraph(value: Text, css_class: str = "note") -> str:
 
 
 def heading(level: int, value: Text, anchor: str | None = None) -> str:
-    anchor_attribute = f' id="{html.escape(anchor)}"' if anchor else ""
+    anchor_attribute = f' id="{as_text(anchor)}"' if anchor else ""
     return f"<h{level}{anchor_attribute}>{bilingual(value)}</h{level}>"
 
 
 def section(anchor: str, title: Text, body: list[str]) -> str:
-    return f'<section id="{html.escape(anchor)}">{heading(2, title)}{"".join(body)}</section>'
+    return f'<section id="{as_text(anchor)}">{heading(2, title)}{"".join(body)}</section>'
 
 
 def table(
@@ -135,7 +137,7 @@ def bullets(items: list[Text], item_classes: list[str]) -> str:
 
 
 def preformatted(content: str) -> str:
-    return f"<pre>{html.escape(content)}</pre>"
+    return f"<pre>{as_text(content)}</pre>"
 
 
 def skipped(title: Text, reason: Text) -> str:
@@ -153,11 +155,11 @@ def figure_block(
         full_html=False,
         include_plotlyjs=False,
         include_mathjax=False,
-        div_id=figure_id,
+        div_id=element_id(figure_id),
         config=PLOTLY_CONFIG,
         default_height=f"{shown.layout.height or 360}px",
     )
-    texts = html.escape(json.dumps({each: figure_texts(figures[each]) for each in LANGS}, ensure_ascii=False))
+    texts = as_text(json.dumps({each: figure_texts(figures[each]) for each in LANGS}, ensure_ascii=False))
     note_html = paragraph(note) if note else ""
     return f'{heading(3, title)}{note_html}<div class="figure" data-figure-texts="{texts}">{plot}</div>'
 
@@ -179,12 +181,12 @@ def document(
     lang: str, title: Text, masthead: str, contents: list[tuple[str, Text]], sections: list[str], footer: Text
 ) -> str:
     """The whole page; plotly.js is inlined once, before any figure."""
-    links = "".join(f'<a href="#{html.escape(anchor)}">{bilingual(label)}</a>' for anchor, label in contents)
-    titles = " ".join(f'data-title-{each}="{html.escape(title[each])}"' for each in LANGS)
+    links = "".join(f'<a href="#{as_text(anchor)}">{bilingual(label)}</a>' for anchor, label in contents)
+    titles = " ".join(f'data-title-{each}="{as_text(title[each])}"' for each in LANGS)
     return (
         f'<!DOCTYPE html>\n<html lang="{lang}" {titles}>\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f'<link rel="icon" href="data:,">\n<title>{html.escape(title[lang])}</title>\n'
+        f'<link rel="icon" href="data:,">\n<title>{as_text(title[lang])}</title>\n'
         f"<style>{STYLE}</style>\n<script>{get_plotlyjs()}</script>\n</head>\n<body>\n"
         f'{masthead}\n<nav class="contents"><div class="wrap">{links}</div></nav>\n'
         f'<main class="wrap">{"".join(sections)}</main>\n'
@@ -196,16 +198,14 @@ def document(
 def masthead(kicker: Text, name: str, purpose: str | None, meta: Text) -> str:
     """The page's header: what kind of report, the scenario's name and purpose, the language switch."""
     purpose_html = (
-        f'<p class="purpose">{html.escape(purpose)}</p>'
-        if purpose
-        else paragraph(text("no_purpose"), "purpose")
+        f'<p class="purpose">{as_text(purpose)}</p>' if purpose else paragraph(text("no_purpose"), "purpose")
     )
     return (
         '<header class="masthead"><div class="wrap"><div class="masthead-top">'
         f'<p class="kicker">{bilingual(kicker)}</p>'
         f'<button id="language-switch" type="button" aria-label="language / 语言">'
         f"{bilingual(text('switch_language'))}</button></div>"
-        f"<h1>{html.escape(name)}</h1>{purpose_html}"
+        f"<h1>{as_text(name)}</h1>{purpose_html}"
         f'<p class="meta">{bilingual(meta)}</p></div></header>'
     )
 

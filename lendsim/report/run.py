@@ -76,7 +76,8 @@ class RunCharts:
         return self._block(column, title, [panel], unit_of(column))
 
     def by_part(self, prefix: str, metric: str) -> str:
-        """One panel per <prefix><part> column (cause, reason, constraint) that is not zero throughout."""
+        """One panel per <prefix><part> column (cause, reason, constraint) that is not zero (or empty)
+        throughout."""
         title = capitalised(text("by_cause", metric=metric_label(metric)))
         discovered = self.bands.columns_with_prefix(prefix)
         missing = self._missing(discovered, f"{prefix}*")
@@ -92,6 +93,8 @@ class RunCharts:
         """Why nothing can be drawn from these columns, or None when something can."""
         if not columns or any(c not in self.bands.mean.columns for c in columns):
             return text("skipped_absent", columns=name)
+        if not any(self.bands.has_data(c) for c in columns):
+            return text("skipped_no_data", columns=name)
         if not any(self.bands.has(c) for c in columns):
             return text("skipped_zero", columns=name)
         return None

@@ -85,8 +85,10 @@ def summary_section(sweep: SweepFolder, metrics: list[str]) -> str:
 
 def metric_block(sweep: SweepFolder, metric: str, lang: str) -> str:
     title = metric_label(metric, capitalised=True)
-    values = sweep.summary[[f"{metric}_mean", f"{metric}_ci_low", f"{metric}_ci_high"]]
-    if not values.abs().to_numpy().max(initial=0) > 0:
+    largest = sweep.summary[[f"{metric}_mean", f"{metric}_ci_low", f"{metric}_ci_high"]].abs().max().max()
+    if pd.isna(largest):
+        return page.skipped(title, text("skipped_no_data", columns=metric))
+    if not largest > 0:
         return page.skipped(title, text("skipped_zero", columns=metric))
     note = text("heatmap_note") if _is_two_parameter_grid(sweep) else None
     return page.figure_block(
