@@ -8,17 +8,19 @@ Five causes, each with its own way back:
   → lifted when the borrower updates the data (much likelier when told exactly what to fix);
 - regulator-ordered suspension → lifted when the order ends;
 - maintenance → lifted when the window closes.
-In HITL mode a frozen borrower may also appeal to a reviewer (lendsim.agents.platform).
-A frozen account cannot apply or draw down.
+In HITL mode a frozen borrower may also appeal to a reviewer (lendsim.phases.review).
+A frozen account cannot apply or draw down. Every freeze and lift is kept as an `AccountChange`
+until the phase that caused it takes them (`take_changes`) and hands them on to the records.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
-from lendsim.agents.borrowers import BorrowerTable
-from lendsim.reasons import Freeze, column
-from lendsim.recorder import Recorder
+from lendsim.population import BorrowerTable
+from lendsim.reasons import Freeze
 from lendsim.scenario import Scenario
 from lendsim.streams import KeyedUniforms
 
@@ -26,19 +28,27 @@ STALE, UPDATE, ORDER = 101, 102, 103  # KeyedUniforms purposes
 TIME_LIMITED = (Freeze.VELOCITY, Freeze.REGULATOR, Freeze.MAINTENANCE)
 
 
-class Accounts:
-    """Freeze and lift accounts; record freezes by cause and the frozen stock by segment."""
+@dataclass(frozen=True)
+class AccountChange:
+    """Accounts newly frozen (`cause` set) or lifted (`path`: expiry, data_update, clean_months,
+    appeal) by one action."""
 
-    def __init__(
-        self, scenario: Scenario, table: BorrowerTable, events: KeyedUniforms, recorder: Recorder
-    ) -> None:
+    rows: np.ndarray
+    cause: Freeze | None = None
+    path: str = ""
+
+
+class Accounts:
+    """Freeze and lift accounts; keep each change until the phase that made it takes it."""
+
+    def __init__(self, scenario: Scenario, table: BorrowerTable, events: KeyedUniforms) -> None:
         self.rules = scenario.underwriting.accounts
         self.behaviour = scenario.population.behaviour
         self.actionable = scenario.reasons.actionable
         self.orders = scenario.policy.regulator_orders
         self.table = table
         self.events = events
-        self.recorder = recorder
+        self.changes: list[AccountChange] = []
         self.stale_monthly = 1.0 - (1.0 - self.behaviour.identity_stale_rate) ** (1.0 / 12.0)
 
     def freeze(self, rows: np.ndarray, cause: Freeze, month: int, until: int = 0) -> np.ndarray:
@@ -48,15 +58,19 @@ class Accounts:
         t.frozen_cause[rows] = cause
         t.frozen_until[rows] = until
         t.line_limit_rmb[rows] = 0.0  # a frozen account shows no limit
-        self.recorder.add(column("frozen", cause), month, rows)
-        self.recorder.add("frozen_accounts", month, rows)
+        self.changes.append(AccountChange(rows, cause=cause))
         return rows
 
     def lift(self, rows: np.ndarray, month: int, path: str) -> None:
         t = self.table
         t.frozen_cause[rows] = 0
         t.frozen_until[rows] = 0
-        self.recorder.add(f"unfrozen_{path}", month, rows)
+        self.changes.append(AccountChange(rows, path=path))
+
+    def take_changes(self) -> tuple[AccountChange, ...]:
+        """The freezes and lifts since the last call, in the order they happened."""
+        changes, self.changes = tuple(self.changes), []
+        return changes
 
     def start_of_month(self, month: int) -> None:
         """Data go stale; borrowers update data; time-limited freezes end; regulator orders start."""
@@ -115,5 +129,6 @@ class Accounts:
         dropped = (t.score < floor) & (t.score < t.initial_score) & (t.frozen_cause == 0)
         self.freeze(np.flatnonzero(dropped), Freeze.SCORE, month)
 
-    def record_stock(self, month: int) -> None:
-        self.recorder.add("frozen_stock", month, np.flatnonzero(self.table.frozen_cause > 0))
+    def frozen_rows(self) -> np.ndarray:
+        """Accounts frozen now, whatever the cause (the frozen stock)."""
+        return np.flatnonzero(self.table.frozen_cause > 0)

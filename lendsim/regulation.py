@@ -2,7 +2,8 @@
 
 Regulation changes by date ("from month 18 the own-funding share is 30 %"); every stage that
 applies a rule asks for the rules of the current month rather than reading the scenario, so a
-scheduled change takes effect everywhere at once.
+scheduled change takes effect everywhere at once. The supervisory action levels live here too, so
+the regulator that imposes them and the platform that obeys them share one definition.
 """
 
 from __future__ import annotations
@@ -10,6 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from lendsim.scenario.schema import Regulation
+
+NO_ACTION, WARNING, GROWTH_CAP, SUSPENSION = 0, 1, 2, 3
+"""Supervisory action levels, weakest first: the regulator escalates along them, the platform obeys
+the one in force (a growth cap limits new lending, a suspension stops it)."""
+ACTION_LEVELS = {"warning": WARNING, "growth_cap": GROWTH_CAP, "suspension": SUSPENSION}
+"""The scenario's names for the actions it can schedule."""
 
 CHANGEABLE = (
     "min_own_funding_share",

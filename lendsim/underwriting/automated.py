@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lendsim.agents.borrowers import BorrowerTable
+from lendsim.population import BorrowerTable
 from lendsim.reasons import Rejection
 from lendsim.regulation import RulesInForce
 from lendsim.scenario.schema import Underwriting

@@ -9,6 +9,9 @@ expected PD at the cutoff stays at the original risk appetite (a dynamic rule ti
 After a macro shock the estimate, and so the cutoff, trails realised defaults by the maturity lag
 plus up to K months. The score itself may be `data_lag_months` old (the model scores last month's
 picture of the borrower).
+
+The model learns only from what the platform itself saw happen: the loans it originated and the
+defaults among them, by cohort, handed to it by the origination and collection phases.
 """
 
 from __future__ import annotations
@@ -17,7 +20,6 @@ from collections import deque
 
 import numpy as np
 
-from lendsim.recorder import Recorder
 from lendsim.scenario import Scenario
 from lendsim.scenario.schema import SCORE_MAX, SCORE_MIN
 from lendsim.underwriting.scoring import PDCurve, belief_from_score
@@ -29,9 +31,7 @@ MAX_MEAN_PD = 0.99
 class RiskModel:
     """The platform's beliefs about risk; `kind` 0 = consumer, 1 = SME."""
 
-    def __init__(
-        self, scenario: Scenario, is_sme: np.ndarray, signal_corr: np.ndarray, recorder: Recorder
-    ) -> None:
+    def __init__(self, scenario: Scenario, is_sme: np.ndarray, signal_corr: np.ndarray) -> None:
         self.cfg = scenario.underwriting.model
         self.cutoff = scenario.underwriting.cutoff
         pop = scenario.population
@@ -43,7 +43,9 @@ class RiskModel:
         self.estimate = self.initial.copy()
         self.kind = is_sme.astype(np.intp)
         self.signal_corr = signal_corr
-        self.recorder = recorder
+        # Loans originated and defaults among them, by cohort (origination month) and kind.
+        self.cohort_loans = np.zeros((scenario.simulation.months + 1, 2))
+        self.cohort_defaults = np.zeros((scenario.simulation.months + 1, 2))
         self.score_history: deque[np.ndarray] = deque(maxlen=self.cfg.data_lag_months + 1)
         # Borrowers fall into a few classes (kind × score-signal strength); cutoffs are per class.
         self._classes, inverse = np.unique(
@@ -99,6 +101,18 @@ class RiskModel:
         """The scores the model sees: `data_lag_months` old (the oldest kept so far early on)."""
         return self.score_history[0] if self.cfg.data_lag_months and self.score_history else current
 
+    # --- what the platform observed -------------------------------------------------------------
+
+    def observe_originations(self, rows: np.ndarray, month: int) -> None:
+        np.add.at(self.cohort_loans, (np.full(rows.size, month), self.kind[rows]), 1.0)
+
+    def observe_defaults(self, rows: np.ndarray, origination_month: np.ndarray) -> None:
+        np.add.at(self.cohort_defaults, (origination_month, self.kind[rows]), 1.0)
+
+    def predicted_pd(self, rows: np.ndarray) -> np.ndarray:
+        """The default rate the model expects of these rows now (compared with defaults later)."""
+        return self.estimate[self.kind[rows]]
+
     # --- re-estimation ---------------------------------------------------------------------------
 
     def reestimate(self, month: int) -> None:
@@ -110,15 +124,9 @@ class RiskModel:
         if last < 1:
             return
         window = slice(max(first, 1), last + 1)
-        loans = self.recorder.flows["cohort_loans"][window].sum(axis=0)
-        defaults = self.recorder.flows["cohort_defaults"][window].sum(axis=0)
+        loans = self.cohort_loans[window].sum(axis=0)
+        defaults = self.cohort_defaults[window].sum(axis=0)
         for kind in (0, 1):
             if loans[kind] > 0:
                 self.estimate[kind] = max(defaults[kind] / loans[kind], 1e-6)
         self._class_cutoffs = None
-
-    def record_predictions(self, rows: np.ndarray, month: int) -> None:
-        """Predicted defaults of this month's originations (compare with cohort_defaults later)."""
-        self.recorder.add_cohort(
-            "predicted_defaults", np.full(rows.size, month), rows, self.estimate[self.kind[rows]]
-        )

@@ -17,6 +17,8 @@ import numpy as np
 
 from lendsim.loans import instalment
 from lendsim.scenario.schema import HumanReview
+from lendsim.underwriting.engine import Engine
+from lendsim.underwriting.scoring import belief_after_review, belief_from_score
 
 DAYS_PER_MONTH = 30.0
 
@@ -123,3 +125,15 @@ def cash_flow_term(
     fits = payments <= affordability_share * np.maximum(free_cash_rmb, 0.0)[:, None]
     first_fit = np.where(fits.any(axis=1), fits.argmax(axis=1), terms.size - 1)
     return terms[first_fit].astype(np.int16)
+
+
+def reviewer_approves(
+    engine: Engine, rows: np.ndarray, rng: np.random.Generator, noise_sd: float
+) -> np.ndarray:
+    """The platform's risk appetite applied to a belief informed by the reviewer's noisy look."""
+    b = engine.borrowers
+    score, _ = engine.seen(rows)
+    prior = belief_from_score(score, b.signal_corr[rows])
+    observed = b.quality[rows] + noise_sd * rng.standard_normal(rows.size)
+    posterior = belief_after_review(prior, observed, noise_sd)
+    return engine.risk_model.expected_pd(rows, posterior) <= engine.risk_model.appetite(rows)

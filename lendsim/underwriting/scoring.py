@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import ndtr, ndtri
 
-from lendsim.agents.borrowers import SCORE_CENTRE, SCORE_SCALE
+from lendsim.population import SCORE_CENTRE, SCORE_SCALE
 
 MIN_VARIANCE = 1e-12
 

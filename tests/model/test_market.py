@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import mesa
 import numpy as np
 import pandas as pd
 import pytest
@@ -177,13 +178,34 @@ def test_capital_bounds_the_book(tiny_scenario):
     assert simulate(poor, "automated", replication=0).summary["volume_originated"] < rich["volume_originated"]
 
 
-def test_a_single_borrower_is_an_inspectable_mesa_agent(tiny_scenario):
-    import mesa
-
+def test_a_single_borrower_is_inspectable_as_a_plain_view(tiny_scenario):
     model = LendingMarket(tiny_scenario, "automated", replication=0)
     model.step()
     sme = model.smes.view(0)
-    assert isinstance(sme, mesa.Agent) and sme.is_sme
+    assert not isinstance(sme, mesa.Agent) and sme.is_sme
     assert sme.score == model.borrowers.score[tiny_scenario.population.consumers.count]
     assert model.borrower(3).as_dict()["quality"] == model.borrowers.quality[3]
-    assert {type(a).__name__ for a in model.agents} >= {"Consumers", "SMEs", "Platform", "Regulator"}
+    assert {type(a).__name__ for a in model.agents} == {"Consumers", "SMEs", "Platform", "Regulator"}
+
+
+def test_inspecting_borrowers_registers_no_agents(tiny_scenario):
+    model = LendingMarket(tiny_scenario, "hitl", replication=0)
+    before = len(model.agents)
+    views = [model.borrower(row) for row in range(100)] + [model.consumers.view(i) for i in range(10)]
+    assert len(views) == 110 and len(model.agents) == before == 4
+
+
+def test_mesas_step_counter_is_the_month(tiny_scenario):
+    model = LendingMarket(tiny_scenario, "automated", replication=0)
+    assert model.month == model.steps == 0
+    model.step()
+    model.step()
+    assert model.month == model.steps == 2
+    assert model.monthly_table()["month"].unique().tolist() == [1, 2]
+    with pytest.raises(AttributeError):
+        model.month = 5  # read-only: Mesa counts the months
+
+
+def test_the_models_monthly_table_is_what_simulate_returns(tiny_scenario):
+    model = LendingMarket(tiny_scenario, "hitl", replication=1).run()
+    pd.testing.assert_frame_equal(model.monthly_table(), simulate(tiny_scenario, "hitl", 1).monthly)

@@ -1,0 +1,151 @@
+"""The reviewers' month: people in the loop decide what the queue brings them (HITL only).
+
+The queue holds applications routed to review and appeals filed last month (lendsim.phases.month_end).
+The team reviews as many as its capacity allows, first come first served; the rest wait (and may
+give up) or fall back to the engine. A reviewed application or credit appeal is decided on the
+reviewer's noisy look at hidden quality, within the same risk appetite as the engine, never where
+policy closes the sector or the rate cap rations it; the term may be set to fit cash flow. A
+reviewed freeze appeal lifts a freeze that is a false alarm or a score freeze on a sound borrower.
+The review stream is drawn in a fixed order: freeze appeals, then applications, then credit appeals.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from lendsim.accounts import Accounts
+from lendsim.phases.account_checks import AccountChanges
+from lendsim.phases.decisions import Decisions, Rationing, automated, decided
+from lendsim.reasons import Freeze, Rejection
+from lendsim.underwriting.engine import Engine
+from lendsim.underwriting.review import (
+    APPLICATION,
+    CREDIT_APPEAL,
+    DAYS_PER_MONTH,
+    FREEZE_APPEAL,
+    QueuedApplications,
+    ReviewQueue,
+    cash_flow_term,
+    reviewer_approves,
+)
+
+VERIFIABLE_FREEZES = (Freeze.VELOCITY, Freeze.IDENTITY)  # a person can see they are false alarms
+
+
+@dataclass(frozen=True)
+class Reviewed:
+    """Reviewers' decisions on applications or credit appeals, against what the engine would do."""
+
+    decisions: Decisions
+    rationing: Rationing
+    overturned_rejections: np.ndarray  # the engine would reject, the reviewer approves
+    overturned_approvals: np.ndarray  # the engine would approve, the reviewer declines
+
+
+@dataclass(frozen=True)
+class ReviewMonth:
+    reviewed: QueuedApplications  # everything the team looked at
+    delay_days: np.ndarray  # per reviewed item: days from submission to decision
+    cost_by_kind_rmb: np.ndarray  # consumers' and SMEs' reviews
+    cost_per_review_rmb: float
+    abandoned: np.ndarray  # gave up waiting
+    dropped_appeals: np.ndarray  # appeals beyond capacity with fallback overflow
+    waiting: np.ndarray  # still in the queue
+    first: Reviewed  # applications
+    appeals: Reviewed  # appeals against a rejection or refusal
+    fallback: Decisions  # applications beyond capacity decided by the engine
+    fallback_rationing: Rationing
+    changes: AccountChanges  # freezes lifted on appeal
+
+    @property
+    def cost_rmb(self) -> float:
+        """What the month's reviews cost, consumers' and SMEs' added in that order."""
+        return float(self.cost_by_kind_rmb.sum())
+
+    @property
+    def parts(self) -> list[Decisions]:
+        return [self.first.decisions, self.appeals.decisions, self.fallback]
+
+
+def decide_reviewed(
+    apps: QueuedApplications, engine: Engine, rng: np.random.Generator, on_appeal: bool = False
+) -> Reviewed:
+    cfg, b, rows = engine.rules.hitl, engine.borrowers, apps.borrower
+    offer = engine.offer(rows, apps.requested_rmb)
+    policy = engine.restricted(rows)
+    rationed = offer.rationed
+    approved = reviewer_approves(engine, rows, rng, cfg.soft_info_noise) & ~policy & ~rationed
+    amount = np.where(
+        apps.is_drawdown, np.minimum(apps.requested_rmb, b.line_limit_rmb[rows]), offer.amount_rmb
+    )
+    term = offer.term_months
+    if cfg.match_term_to_cash_flow:
+        term = cash_flow_term(
+            amount,
+            offer.apr,
+            b.normal_free_cash_rmb[rows],
+            engine.rules.automated_term_months,
+            engine.rules.max_term_months,
+            cfg.affordability_share,
+            engine.rules.repayment == "interest_first",
+        )
+    reason = np.select(
+        [approved, policy, rationed], [0, Rejection.POLICY, Rejection.RATE_CAP], Rejection.REVIEW
+    )
+    return Reviewed(
+        decided(apps, approved, amount, offer.apr, term, reason, on_appeal, reviewed=True),
+        Rationing.of(apps, offer, rationed & ~policy),
+        rows[approved & ~offer.approved],
+        rows[~approved & offer.approved],
+    )
+
+
+def review_freezes(
+    appeals: QueuedApplications, engine: Engine, rng: np.random.Generator, accounts: Accounts
+) -> None:
+    """A reviewer lifts a freeze that is a false alarm, or a score freeze on a sound borrower."""
+    b, rows = engine.borrowers, appeals.borrower
+    cause = b.frozen_cause[rows]
+    verifiable = np.isin(cause, VERIFIABLE_FREEZES)
+    sound = np.zeros(rows.size, dtype=bool)
+    score_frozen = cause == Freeze.SCORE
+    sound[score_frozen] = reviewer_approves(
+        engine, rows[score_frozen], rng, engine.rules.hitl.soft_info_noise
+    )
+    lifted = rows[(cause > 0) & (verifiable | sound)]
+    b.identity_stale[lifted] = False
+    accounts.lift(lifted, engine.month, "appeal")
+
+
+def review(queue: ReviewQueue, engine: Engine, rng: np.random.Generator, accounts: Accounts) -> ReviewMonth:
+    """The team works through the queue: freeze appeals, then applications, then credit appeals."""
+    cfg, b, month = engine.rules.hitl, engine.borrowers, engine.month
+    outcome = queue.process(QueuedApplications.empty(), month)
+    overflow = outcome.fallback
+    reviewed = outcome.reviewed
+    delay = cfg.delay_days + DAYS_PER_MONTH * (month - reviewed.submitted_month)
+    cost = np.full(len(reviewed), cfg.cost_per_review_rmb)
+    cost_by_kind = np.bincount(b.is_sme[reviewed.borrower].astype(np.intp), weights=cost, minlength=2)
+    credit = reviewed.subset(reviewed.kind != FREEZE_APPEAL)
+    review_freezes(reviewed.subset(reviewed.kind == FREEZE_APPEAL), engine, rng, accounts)
+    b.awaiting_decision[:] = False
+    b.awaiting_decision[queue.waiting.borrower] = True
+    first = decide_reviewed(credit.subset(credit.kind == APPLICATION), engine, rng)
+    appeals = decide_reviewed(credit.subset(credit.kind == CREDIT_APPEAL), engine, rng, on_appeal=True)
+    fallback, fallback_rationing = automated(overflow.subset(overflow.kind == APPLICATION), engine)
+    return ReviewMonth(
+        reviewed=reviewed,
+        delay_days=delay.astype(float),
+        cost_by_kind_rmb=cost_by_kind,
+        cost_per_review_rmb=cfg.cost_per_review_rmb,
+        abandoned=outcome.abandoned.borrower,
+        dropped_appeals=overflow.borrower[overflow.kind != APPLICATION],
+        waiting=queue.waiting.borrower,
+        first=first,
+        appeals=appeals,
+        fallback=fallback,
+        fallback_rationing=fallback_rationing,
+        changes=AccountChanges(accounts.take_changes()),
+    )
