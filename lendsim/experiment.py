@@ -3,9 +3,13 @@
 A *task* is one (parameter point, replication) of one scenario. It runs the automated and the HITL
 mode back to back with the same seed — common random numbers — so the paired difference
 HITL − automated measures underwriting, not luck. A task is a pure function of its fields, hence
-the same numbers from any executor. This module also holds the paired statistics (a t interval on
-per-seed differences), `run_replications` behind `lendsim run`, and `evaluate`, the model as a
-plain picklable function for outside drivers (EMA Workbench, Mesa's batch_run, a notebook).
+the same numbers from any executor. This module also holds the paired comparison (comparison.csv:
+per headline metric of the registry, the t interval of lendsim.statistics on per-seed differences),
+`run_replications` behind `lendsim run`, and `evaluate`, the model as a plain picklable function for
+outside drivers (EMA Workbench, Mesa's batch_run, a notebook).
+
+`mean_ci` and `CONFIDENCE` live in lendsim.statistics and are re-exported here for the code that
+has always imported them from this module.
 """
 
 from __future__ import annotations
@@ -23,7 +27,8 @@ import pandas as pd
 
 from lendsim import MODES
 from lendsim.executors import Executor, Outcome, Progress, SerialExecutor
-from lendsim.metrics import HEADLINE_METRICS
+from lendsim.metrics import headline_names
+from lendsim.statistics import CONFIDENCE, mean_ci, paired_ci
 from lendsim.store import build_manifest, task_key, write_run_folder
 
 if TYPE_CHECKING:
@@ -44,7 +49,6 @@ __all__ = [
     "write_run_folder",
 ]
 
-CONFIDENCE = 0.95
 COMPARISON_COLUMNS: tuple[str, ...] = (
     "metric",
     "automated_mean",
@@ -99,10 +103,11 @@ class TaskResult:
 
 def summary_row(summary: Mapping[str, Any], mode: str, replication: int) -> dict[str, Any]:
     """mode, seed and the headline metrics (as floats) from one simulate() summary."""
-    missing = [m for m in HEADLINE_METRICS if m not in summary]
+    names = headline_names()
+    missing = [m for m in names if m not in summary]
     if missing:
         raise KeyError(f"simulate() summary lacks headline metrics: {', '.join(missing)}")
-    return {"mode": mode, "seed": int(replication), **{m: float(summary[m]) for m in HEADLINE_METRICS}}
+    return {"mode": mode, "seed": int(replication), **{m: float(summary[m]) for m in names}}
 
 
 def run_task(task: Task) -> TaskResult:
@@ -127,7 +132,7 @@ def summary_frame(rows: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
     for column in ("point", "seed"):
         if column in frame:
             frame[column] = frame[column].astype("int64")
-    for metric in HEADLINE_METRICS:
+    for metric in headline_names():
         if metric in frame:
             frame[metric] = frame[metric].astype("float64")
     return frame
@@ -144,27 +149,7 @@ def run_tasks(
             yield task, outcome
 
 
-# --------------------------------------------------------------------------- statistics
-
-
-def mean_ci(
-    values: Sequence[float] | np.ndarray, confidence: float = CONFIDENCE
-) -> tuple[float, float, float]:
-    """Mean and two-sided t interval of the mean. One value: the interval is that value.
-
-    Applied to per-seed differences HITL − automated this is the paired t interval.
-    """
-    sample = np.asarray(values, dtype="float64")
-    n = sample.size
-    if n == 0:
-        return math.nan, math.nan, math.nan
-    mean = float(sample.mean())
-    if n == 1:
-        return mean, mean, mean
-    from scipy import stats  # imported here: worker processes never need it, and it is slow to import
-
-    half_width = float(stats.t.ppf(0.5 + confidence / 2, n - 1)) * float(sample.std(ddof=1)) / math.sqrt(n)
-    return mean, mean - half_width, mean + half_width
+# --------------------------------------------------------------------------- comparison
 
 
 def paired_values(summary_df: pd.DataFrame, metric: str) -> tuple[np.ndarray, np.ndarray]:
@@ -177,11 +162,15 @@ def paired_values(summary_df: pd.DataFrame, metric: str) -> tuple[np.ndarray, np
 
 
 def paired_comparison(summary_df: pd.DataFrame, confidence: float = CONFIDENCE) -> pd.DataFrame:
-    """comparison.csv: per headline metric, both modes' means and the paired difference with its CI."""
+    """comparison.csv: per headline metric, both modes' means and the paired difference with its CI.
+
+    The metrics are the registry's headline metrics, in contract order, read when called; the
+    interval is lendsim.statistics' paired t interval — the same formula as the report's bands.
+    """
     rows = []
-    for metric in HEADLINE_METRICS:
+    for metric in headline_names():
         automated, hitl = paired_values(summary_df, metric)
-        difference, low, high = mean_ci(hitl - automated, confidence)
+        difference, low, high = paired_ci(automated, hitl, confidence)
         rows.append(
             {
                 "metric": metric,
@@ -265,4 +254,4 @@ def evaluate(
         base = with_overrides(base, dict(overrides))
     result = run_task(Task(point, int(seed), base, simulator=simulator))
     records = result.summary.set_index("mode")
-    return {mode: {m: float(records.at[mode, m]) for m in HEADLINE_METRICS} for mode in MODES}
+    return {mode: {m: float(records.at[mode, m]) for m in headline_names()} for mode in MODES}

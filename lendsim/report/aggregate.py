@@ -1,9 +1,12 @@
 """Seeds folded into means and confidence bands before anything is plotted.
 
 A run holds every seed's monthly line; the report shows one line per mode with a 95 % band
-(mean ± 1.96·sd/√n across seeds), which is both what a reader needs and what keeps the page small.
-This module also reads the calendar of events (shocks, peaks, maintenance, regulatory actions) off
-the platform-level columns, and rolls months up into whole-horizon rates per segment.
+(mean ± t·sd/√n across seeds), which is both what a reader needs and what keeps the page small.
+The band is lendsim.statistics' t interval — the one comparison.csv uses — with Student's t for the
+number of seeds measured in that month: a run has few seeds, and the normal 1.96 would draw the
+bands of 5 seeds about 30 % too narrow. This module also reads the calendar of events (shocks,
+peaks, maintenance, regulatory actions) off the platform-level columns, and rolls months up into
+whole-horizon rates per segment, for the rates the metric registry defines as ratios of flows.
 """
 
 from __future__ import annotations
@@ -12,33 +15,33 @@ import math
 import re
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
-from lendsim.metrics import RATES, denominator_of
+from lendsim import metrics
+from lendsim.metrics import Metric, denominator_of
 from lendsim.report.i18n import RATE, Text, capitalised, join, name_part, same, text, unit_of
+from lendsim.statistics import half_width
 
-Z_95 = 1.96
 PREFIX_LOOKALIKES = frozenset({"frozen_accounts", "frozen_stock", "failed_attempts"})
 """Monthly columns that start like a family (frozen_<cause>, failed_<cause>) but are not causes."""
 EVENT_FLAGS = (("shock_active", "shock"), ("peak_month", "peak"), ("maintenance", "maintenance"))
-SEGMENT_RATES: dict[str, tuple[tuple[str, ...], str]] = {
-    "approval_rate": RATES["approval_rate"],
-    "default_rate": RATES["cohort_default_rate"],
-    "false_rejection_rate": RATES["false_rejection_rate"],
-    "drawdown_refusal_rate": RATES["drawdown_refusal_rate"],
-    "system_failure_rate": RATES["system_failure_rate"],
-}
-"""Whole-horizon rates per segment, as (numerator flows, denominator flow) of the monthly table —
-the definitions of lendsim.metrics."""
+
+
+def segment_metrics() -> tuple[Metric, ...]:
+    """The headline rates shown per segment: those the registry defines as a ratio of recorded
+    flows, because only those can be recomputed for a segment by adding its flows up (a funding-gap
+    share or a minimum cannot). Read when called, in contract order."""
+    return tuple(m for m in metrics.REGISTRY.headline() if m.kind == metrics.RATE and m.is_flow_ratio)
 
 
 @dataclass(frozen=True)
 class SeedBands:
     """Mean and 95 % CI half-width across seeds of every numeric column, per (mode, month).
 
-    Bands are clipped to the range the data can take: a column that is never negative gets no
-    band below zero, and a rate no band above one.
+    The half-width is the t interval's (lendsim.statistics.half_width) for the seeds that measured
+    the column in that month: a rate's month with nothing to measure in some seed leaves that seed
+    out, and its band widens accordingly. Bands are clipped to the range the data can take: a column
+    that is never negative gets no band below zero, and a rate no band above one.
     """
 
     mean: pd.DataFrame
@@ -58,11 +61,13 @@ class SeedBands:
         counts = grouped.size()
         measured = grouped.count().clip(lower=1)  # seeds with something to measure, per column
         std = grouped.std(ddof=1, numeric_only=True).fillna(0.0)
-        half_width = Z_95 * std / np.sqrt(measured[std.columns])
+        half = pd.DataFrame(
+            half_width(std.to_numpy(), measured[std.columns].to_numpy()), index=std.index, columns=std.columns
+        )
         numeric = rows.select_dtypes("number")
         return cls(
             mean=grouped.mean(numeric_only=True),
-            half_width=half_width,
+            half_width=half,
             seeds=int(counts.max()) if len(counts) else 0,
             lowest=numeric.min(),
             highest=numeric.max(),
@@ -159,21 +164,23 @@ def _stretches(labels: pd.Series) -> list[tuple[str, int, int]]:
 
 
 def segment_rates(monthly: pd.DataFrame, segments: list[str]) -> pd.DataFrame:
-    """Whole-horizon rates per (segment, mode): mean across seeds with 95 % CI.
+    """Whole-horizon rates per (segment, mode): mean across seeds with 95 % t interval.
 
     Columns: segment, mode, metric, mean, low, high. Rates whose flows are absent are left out, and
     so is a (segment, mode) with nothing to measure in any seed: no bar, rather than a bar at zero.
+    Seeds with nothing to measure are left out of the mean and of the interval's count of seeds.
     """
     rows = monthly[monthly["segment"].isin(segments)]
     per_seed = rows.groupby(["segment", "mode", "seed"]).sum(numeric_only=True)
     frames = []
-    for metric, (numerators, denominator) in SEGMENT_RATES.items():
-        if not {*numerators, denominator} <= set(per_seed.columns):
+    for definition in segment_metrics():
+        metric, denominator = definition.name, definition.denominator
+        if not {*definition.numerator, denominator} <= set(per_seed.columns):
             continue
-        numerator = sum(per_seed[n] for n in numerators)
-        rate = numerator / per_seed[denominator].where(per_seed[denominator] > 0)  # NaN: nothing to measure
+        rate = pd.Series(definition.evaluate(per_seed), index=per_seed.index)
+        rate = rate.where(per_seed[denominator] > 0)  # NaN, not the table's 0: nothing to measure
         stats = rate.groupby(["segment", "mode"]).agg(["mean", "std", "count"]).dropna(subset=["mean"])
-        half = Z_95 * stats["std"].fillna(0.0) / np.sqrt(stats["count"])
+        half = half_width(stats["std"].fillna(0.0).to_numpy(), stats["count"].to_numpy())
         low, high = (stats["mean"] - half).clip(lower=0.0), (stats["mean"] + half).clip(upper=1.0)
         frames.append(
             pd.DataFrame(

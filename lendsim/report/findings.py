@@ -4,7 +4,8 @@ Each headline metric's paired difference (HITL − automated, with its 95 % CI) 
 in each language. The sentence follows the numbers: the verb comes from the sign, the wording says
 "not significant" when the interval includes zero, and a single seed earns no claim at all. Rates
 are compared in percentage points, positive money and counts as a relative change of the automated
-level, and anything starting from zero or below in absolute terms.
+level, and anything starting from zero or below in absolute terms. The order in which findings are
+told is each metric's `priority` in the metric registry.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from lendsim import metrics
 from lendsim.report.i18n import (
     RATE,
     Text,
@@ -28,23 +30,12 @@ from lendsim.report.i18n import (
     unit_of,
 )
 
-PRIORITY = (
-    "sme_funding_gap",
-    "default_rate",
-    "approval_rate",
-    "false_rejection_rate",
-    "credit_losses",
-    "sme_funding_gap_share",
-    "drawdown_refusal_rate",
-    "system_failure_rate",
-    "frozen_accounts",
-    "loans_originated",
-    "volume_originated",
-    "platform_profit",
-    "min_capital_ratio",
-    "review_cost",
-)
-"""Order in which findings are told: the question the tool answers first (DOMAIN.md)."""
+
+def priority_order() -> tuple[str, ...]:
+    """Headline metrics in the order findings are told — the question the tool answers first
+    (DOMAIN.md) — from the registry's priorities, read when called."""
+    return tuple(m.name for m in metrics.REGISTRY.by_priority())
+
 
 COSTED_METRIC = "sme_funding_gap"
 """The finding that mentions what HITL's reviews cost, as the trade-off it is bought with."""
@@ -83,9 +74,10 @@ def run_findings(comparison: pd.DataFrame) -> list[Finding]:
     rows = [Comparison(**_row(record)) for record in comparison.to_dict("records")]
     by_metric = {row.metric: row for row in rows}
     cost = _review_cost(by_metric.get("review_cost"))
+    order = priority_order()
     findings = [
         Finding(row.metric, row.significant, _sentence(row, cost if row.metric == COSTED_METRIC else None))
-        for row in sorted(rows, key=_priority)
+        for row in sorted(rows, key=lambda row: _priority(row, order))
         if row.automated_mean != 0 or row.hitl_mean != 0
     ]
     return [f for f in findings if f.significant] + [f for f in findings if not f.significant]
@@ -102,8 +94,10 @@ def _row(record: dict) -> dict:
     }
 
 
-def _priority(row: Comparison) -> int:
-    return PRIORITY.index(row.metric) if row.metric in PRIORITY else len(PRIORITY)
+def _priority(row: Comparison, order: tuple[str, ...]) -> int:
+    """Position in `order`; a metric the registry does not rank (a comparison.csv from another
+    version) comes after every ranked one."""
+    return order.index(row.metric) if row.metric in order else len(order)
 
 
 def _review_cost(row: Comparison | None) -> Text | None:

@@ -5,6 +5,11 @@ The page embeds both languages and a switch between them, so text is carried aro
 data ("frozen_velocity", "sector:retail") get a translation when one is known here and otherwise a
 readable form of the name itself, so a new cause never breaks the report. Numbers are formatted
 here too, because units are language-dependent (RMB 1.2 m vs 120 万元).
+
+A metric's name, unit and grammar come from the metric registry (lendsim.metrics.REGISTRY), where
+the metric is defined: the report cannot name a metric differently from what was computed, and a
+new metric is labelled without an edit here. The tables below cover only the other columns of the
+monthly table (recorded flows, platform values, families of causes).
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
+from lendsim import metrics
 from lendsim.errors import OptionError
 
 LANGS: tuple[str, str] = ("en", "zh")
@@ -66,10 +72,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     "figures_note": (
         "Lines are means across seeds; shaded bands are 95 % confidence intervals "
-        "(mean ± 1.96·sd/√n). Background shading marks shocks, peak months, maintenance windows "
-        "and regulatory actions.",
-        "曲线为各随机种子的均值，阴影带为 95% 置信区间（均值 ± 1.96·标准差/√n）。"
-        "背景色块标出宏观冲击、业务高峰、系统维护和监管措施。",
+        "(mean ± t·sd/√n, with Student's t for the n seeds measured that month). Background shading "
+        "marks shocks, peak months, maintenance windows and regulatory actions.",
+        "曲线为各随机种子的均值，阴影带为 95% 置信区间（均值 ± t·标准差/√n，t 取自当月有测量值的 n 个"
+        "随机种子对应的 t 分布）。背景色块标出宏观冲击、业务高峰、系统维护和监管措施。",
     ),
     # findings
     "finding_rate": (
@@ -136,8 +142,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "segment_group_region": ("By region", "按地区"),
     "segments_note": (
         "Rates over the whole horizon (sum of numerators / sum of denominators per seed), "
-        "mean across seeds with 95 % CI whiskers.",
-        "整个模拟期内的比率（每个随机种子分子之和 / 分母之和），取各随机种子均值，误差线为 95% 置信区间。",
+        "mean across seeds with 95 % CI whiskers (Student's t).",
+        "整个模拟期内的比率（每个随机种子分子之和 / 分母之和），取各随机种子均值，误差线为 95% 置信区间"
+        "（t 分布）。",
     ),
     "seed_noise": ("seed noise (sd)", "随机种子噪声（标准差）"),
     "heatmap_note": (
@@ -178,30 +185,14 @@ STRINGS: dict[str, tuple[str, str]] = {
     "seconds": ("{value} s", "{value} 秒"),
 }
 
-METRIC_LABELS: dict[str, tuple[str, str]] = {
-    "approval_rate": ("approval rate", "审批通过率"),
-    "default_rate": ("default rate", "违约率"),
-    "cohort_default_rate": ("default rate by origination cohort", "按放款月份统计的违约率"),
-    "false_rejection_rate": ("false rejection rate", "误拒率"),
-    "sme_funding_gap": ("SME funding gap", "小微企业融资缺口"),
-    "sme_funding_gap_share": ("SME funding gap share", "小微企业融资缺口占比"),
-    "drawdown_refusal_rate": ("drawdown refusal rate", "提款被拒率"),
+COLUMN_LABELS: dict[str, tuple[str, str]] = {
     "drawdowns_refused": ("refused drawdowns", "被拒提款笔数"),
-    "system_failure_rate": ("system failure rate", "系统失败率"),
     "system_failures": ("system failures", "系统失败笔数"),
-    "frozen_accounts": ("frozen accounts", "冻结账户数"),
-    "loans_originated": ("loans originated", "放款笔数"),
-    "volume_originated": ("volume originated", "放款金额"),
-    "credit_losses": ("credit losses", "信用损失"),
-    "platform_profit": ("platform profit", "平台利润"),
-    "min_capital_ratio": ("minimum capital ratio", "最低资本充足率"),
     "capital_ratio": ("capital ratio", "资本充足率"),
     "required_capital_ratio": ("required capital ratio", "监管要求资本充足率"),
     "leverage": ("leverage", "杠杆倍数"),
     "max_leverage": ("leverage limit", "杠杆上限"),
-    "review_cost": ("review cost", "人工审核成本"),
     "review_queue": ("review queue", "审核排队数"),
-    "review_delay_days": ("review delay (days)", "审核延迟（天）"),
     "reviews_done": ("reviews done", "完成审核数"),
     "rejected": ("rejections", "拒绝笔数"),
     "supply_lost": ("credit supply lost", "损失的信贷供给"),
@@ -209,6 +200,7 @@ METRIC_LABELS: dict[str, tuple[str, str]] = {
     "refused": ("refused drawdowns", "被拒提款笔数"),
     "failed": ("failed applications", "失败的申请"),
 }
+"""Readable names of monthly columns that are not registered metrics (those name themselves)."""
 
 NAME_PARTS: dict[str, str] = {
     # causes, reasons and constraints that the model is known to emit; others show as named
@@ -264,20 +256,17 @@ ENGLISH_NAMES: dict[str, str] = {"sme": "SMEs", "consumer": "consumers", "all": 
 
 RATE, RMB, COUNT, DAYS, MULTIPLE = "rate", "rmb", "count", "days", "multiple"
 
-MONEY_METRICS = frozenset(
-    {"sme_funding_gap", "volume_originated", "credit_losses", "platform_profit", "review_cost", "capital"}
-)
-MULTIPLE_METRICS = frozenset({"leverage", "max_leverage"})
-PLURAL_METRICS = frozenset(
-    {
-        "credit_losses",
-        "loans_originated",
-        "frozen_accounts",
-        "drawdowns_refused",
-        "system_failures",
-        "reviews_done",
-    }
-)
+UNIT_OF_KIND: dict[str, str] = {
+    metrics.RATE: RATE,
+    metrics.MONEY: RMB,
+    metrics.COUNT: COUNT,
+    metrics.DAYS: DAYS,
+}
+"""How the report shows each kind of registered metric."""
+MONEY_COLUMNS = frozenset({"capital"})
+MULTIPLE_COLUMNS = frozenset({"leverage", "max_leverage"})
+PLURAL_COLUMNS = frozenset({"drawdowns_refused", "system_failures", "reviews_done"})
+"""Unregistered columns whose unit or grammar their name does not tell."""
 
 
 def check_lang(lang: str) -> str:
@@ -310,15 +299,18 @@ def _in(value: str | Mapping[str, str], lang: str) -> str:
 
 
 def metric_label(name: str, capitalised: bool = False) -> Text:
-    """Readable name of a metric or monthly column."""
-    en, zh = METRIC_LABELS.get(name, (humanise(name), humanise(name)))
+    """Readable name of a metric (from the registry) or of another monthly column."""
+    metric = metrics.REGISTRY.get(name)
+    en, zh = metric.label if metric else COLUMN_LABELS.get(name, (humanise(name), humanise(name)))
     return {"en": en[:1].upper() + en[1:] if capitalised else en, "zh": zh}
 
 
 def metric_phrase(name: str) -> Text:
     """A metric as the object of a sentence: 'the approval rate', but 'credit losses'."""
     label = metric_label(name)
-    return {**label, "en": label["en"] if name in PLURAL_METRICS else f"the {label['en']}"}
+    metric = metrics.REGISTRY.get(name)
+    plural = metric.plural if metric else name in PLURAL_COLUMNS
+    return {**label, "en": label["en"] if plural else f"the {label['en']}"}
 
 
 def capitalised(value: Text) -> Text:
@@ -337,10 +329,14 @@ def humanise(name: str) -> str:
 
 
 def unit_of(column: str) -> str:
-    """The unit a metric is measured in, from its name (contract naming: _rate, _share, _rmb ...)."""
-    if column in MONEY_METRICS or column.endswith("_rmb") or column.startswith("supply_lost_"):
+    """The unit a column is shown in: a registered metric's kind, else from its name (contract
+    naming: _rate, _share, _rmb ...)."""
+    metric = metrics.REGISTRY.get(column)
+    if metric is not None:
+        return UNIT_OF_KIND[metric.kind]
+    if column in MONEY_COLUMNS or column.endswith("_rmb") or column.startswith("supply_lost_"):
         return RMB
-    if column in MULTIPLE_METRICS:
+    if column in MULTIPLE_COLUMNS:
         return MULTIPLE
     if column.endswith(("_rate", "_share", "_ratio")):
         return RATE

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from lendsim.metrics import HEADLINE_METRICS
+from lendsim.metrics import headline_names
 from lendsim.report import figures, page
 from lendsim.report.appendix import appendix_section
 from lendsim.report.findings import sweep_findings
@@ -67,7 +67,8 @@ def sweep_metrics(summary: pd.DataFrame) -> list[str]:
         if column.endswith("_mean")
         and {column.replace("_mean", "_ci_low"), column.replace("_mean", "_ci_high")} <= set(summary.columns)
     ]
-    return [m for m in HEADLINE_METRICS if m in found] + [m for m in found if m not in HEADLINE_METRICS]
+    headline = headline_names()
+    return [m for m in headline if m in found] + [m for m in found if m not in headline]
 
 
 def summary_section(sweep: SweepFolder, metrics: list[str]) -> str:

@@ -1,4 +1,5 @@
-"""Paired statistics: the t interval on per-seed HITL − automated differences, checked against scipy."""
+"""Paired statistics: the t interval on per-seed HITL − automated differences, checked against scipy,
+and the same interval as lendsim.statistics gives every other reader."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from scipy import stats
 from lendsim import MODES
 from lendsim.experiment import COMPARISON_COLUMNS, mean_ci, paired_comparison
 from lendsim.metrics import HEADLINE_METRICS
+from lendsim.statistics import paired_ci
 from lendsim.sweep import sweep_summary
 
 
@@ -40,6 +42,15 @@ def test_paired_interval_matches_scipy_t_interval_on_the_differences():
     assert row["automated_mean"] == pytest.approx(np.mean(automated))
     assert row["hitl_mean"] == pytest.approx(np.mean(hitl))
     assert row["n_seeds"] == 5
+
+
+def test_comparison_interval_is_the_statistics_module_paired_interval_bit_for_bit():
+    automated = [0.61, 0.58, 0.64, 0.60, 0.59]
+    hitl = [0.66, 0.60, 0.70, 0.61, 0.65]
+    table = paired_comparison(summary_of(automated, hitl)).set_index("metric")
+    for i, metric in enumerate(HEADLINE_METRICS):
+        expected = paired_ci(np.multiply(automated, i + 1), np.multiply(hitl, i + 1))
+        assert tuple(table.loc[metric, ["difference", "ci_low", "ci_high"]]) == expected
 
 
 def test_comparison_has_contract_columns_and_metric_order():

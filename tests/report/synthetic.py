@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from lendsim.metrics import HEADLINE_METRICS
+from lendsim.metrics import HEADLINE_METRICS, headline_metrics, headline_names
 
 MODES = ("automated", "hitl")
 BASIC_SEGMENTS = ("all", "consumer", "sme")
@@ -142,6 +142,7 @@ def fabricate_monthly(
         viable > 0, np.clip(noisy(np.where(hitl, 0.28, 0.35)), 0, 1), 0.0
     )
     table["sme_funding_gap"] = viable * table["sme_funding_gap_share"]
+    table["sme_viable_supplied_rmb"] = viable - table["sme_funding_gap"]
     table["drawdowns_attempted"] = np.round(noisy(3_000 * scale)).astype(int)
     table["drawdown_refusal_rate"] = np.clip(noisy(np.where(hitl, 0.07, 0.09) + 0.05 * peak), 0, 1)
     table["drawdowns_refused"] = np.round(
@@ -200,39 +201,21 @@ def _add_prefixed_columns(table, rng, maintenance) -> None:
 
 
 def _summary(monthly: pd.DataFrame) -> pd.DataFrame:
-    """Headline metrics per (mode, seed), from the 'all' rows."""
-    rows = monthly[monthly["segment"] == "all"].groupby(["mode", "seed"])
-    sums = rows.sum(numeric_only=True)
-
-    def ratio(numerator, denominator):
-        return sums[numerator] / sums[denominator].where(sums[denominator] > 0, 1)
-
-    summary = pd.DataFrame(
-        {
-            "approval_rate": ratio("approved", "applications_decided"),
-            "default_rate": ratio("cohort_defaults", "cohort_loans"),
-            "false_rejection_rate": ratio("false_rejections", "rejections_tracked"),
-            "sme_funding_gap": sums["sme_funding_gap"],
-            "sme_funding_gap_share": ratio("sme_funding_gap", "sme_viable_demand_rmb"),
-            "drawdown_refusal_rate": ratio("drawdowns_refused", "drawdowns_attempted"),
-            "system_failure_rate": ratio("system_failures", "applications"),
-            "frozen_accounts": sums["frozen_accounts"],
-            "loans_originated": sums["loans_originated"],
-            "volume_originated": sums["volume_originated"],
-            "credit_losses": sums["credit_losses"],
-            "platform_profit": sums["platform_profit"],
-            "min_capital_ratio": rows["capital_ratio"].min(),
-            "review_cost": sums["review_cost"],
-        }
+    """Headline metrics per (mode, seed), from the 'all' rows, by the registry's own definitions
+    (lendsim.metrics.headline_metrics is a function of the table, not of the model)."""
+    return pd.DataFrame(
+        [
+            {"mode": mode, "seed": seed, **headline_metrics(group)}
+            for (mode, seed), group in monthly.groupby(["mode", "seed"], sort=True)
+        ]
     )
-    return summary[list(HEADLINE_METRICS)].reset_index()
 
 
 def _paired_comparison(summary: pd.DataFrame) -> pd.DataFrame:
     automated = summary[summary["mode"] == "automated"].set_index("seed")
     hitl = summary[summary["mode"] == "hitl"].set_index("seed")
     rows = []
-    for metric in HEADLINE_METRICS:
+    for metric in headline_names():
         rows.append(comparison_row(metric, automated[metric].to_numpy(), hitl[metric].to_numpy()))
     return pd.DataFrame(rows)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 
 from lendsim.report import figures
 from lendsim.report.aggregate import SeedBands, events, segment_groups, segment_rates
@@ -20,7 +21,7 @@ def monthly() -> pd.DataFrame:
     return fabricate_monthly(4, 24, BASIC_SEGMENTS + EXTRA_SEGMENTS, True, np.random.default_rng(3))
 
 
-def test_bands_are_mean_plus_minus_1_96_sd_over_root_n():
+def test_bands_are_mean_plus_minus_t_sd_over_root_n():
     table = pd.DataFrame(
         {
             "mode": "hitl",
@@ -33,7 +34,7 @@ def test_bands_are_mean_plus_minus_1_96_sd_over_root_n():
 
     band = SeedBands.of_segment(table).band("approval_rate").iloc[0]
 
-    half = 1.96 * np.std([0.5, 0.6, 0.7, 0.6], ddof=1) / 2
+    half = stats.t.ppf(0.975, 3) * np.std([0.5, 0.6, 0.7, 0.6], ddof=1) / 2
     assert band["mean"] == pytest.approx(0.6)
     assert band["low"] == pytest.approx(0.6 - half) and band["high"] == pytest.approx(0.6 + half)
 
