@@ -42,11 +42,22 @@ LANGUAGES = ("en", "zh")
 
 class OneLineErrors(TyperGroup):
     """Click's own usage errors (a bad option value, an unknown option) in one line, exit 2 — the
-    same shape as every other bad-input message, whether run as a command or in-process."""
+    same shape as every other bad-input message, whether run as a command or in-process.
+
+    Arguments are checked first: bytes that are not UTF-8 (Python hands them over as lone
+    surrogates) are refused before anything runs, naming the argument, instead of failing when a
+    manifest or report is written at the end."""
 
     def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+        given = args[0] if args else kwargs.get("args")
+        problem = self._not_utf8(list(sys.argv[1:] if given is None else given))
         try:
+            if problem:
+                raise OptionError(problem)
             result = super().main(*args, standalone_mode=False, **kwargs)
+        except OptionError as error:
+            typer.echo(f"error: {one_line(str(error))}", err=True)
+            result = 2
         except click.exceptions.NoArgsIsHelpError as error:
             error.show()
             result = error.exit_code
@@ -60,6 +71,65 @@ class OneLineErrors(TyperGroup):
         if not standalone_mode:
             return result
         sys.exit(result if isinstance(result, int) else 0)
+
+    def _not_utf8(self, args: list[Any]) -> str | None:
+        """A message naming the first argument that is not UTF-8 text; None if all are."""
+        for index, arg in enumerate(args):
+            try:
+                str(arg).encode("utf-8")
+            except UnicodeEncodeError:
+                try:
+                    name = self._name(args, index)
+                except Exception:  # noqa: BLE001 - naming must not fail the message
+                    name = f"argument {index + 1} ({_as_bytes_text(str(arg))})"
+                return (
+                    f"{name}: has bytes that are not UTF-8 text — give file names, "
+                    "folders and --set values as UTF-8 (rename the file or folder if need be)"
+                )
+        return None
+
+    def _name(self, args: list[Any], index: int) -> str:
+        """'--out /tmp/\\xff', '--set a.b=\\xff', 'SCENARIO scen\\xff.toml' or 'argument 2 (…)'."""
+        texts = [str(arg) for arg in args]
+        shown = _as_bytes_text(texts[index])
+        command = self.commands.get(texts[0]) if texts else None
+        if index == 0 or command is None:
+            return f"argument {index + 1} ({shown})"
+        options = {
+            opt: not getattr(param, "is_flag", False)
+            for param in command.params
+            for opt in (*getattr(param, "opts", ()), *getattr(param, "secondary_opts", ()))
+            if param.param_type_name == "option"
+        }
+        positionals = [param.name for param in command.params if param.param_type_name == "argument"]
+        position, expects_value, after_double_dash = 0, None, False
+        for text in texts[1:index]:
+            if expects_value is not None:
+                expects_value = None
+            elif text == "--" and not after_double_dash:
+                after_double_dash = True
+            elif text.startswith("-") and not after_double_dash and text != "-":
+                if "=" not in text and options.get(text, False):
+                    expects_value = text
+            else:
+                position += 1
+        if expects_value is not None:
+            return f"{expects_value} {shown}"
+        if shown.startswith("-") and "=" in shown and not after_double_dash:
+            name, _, value = shown.partition("=")
+            return f"{name} {value}"
+        if position < len(positionals):
+            return f"{str(positionals[position]).upper()} {shown}"
+        return f"argument {index + 1} ({shown})"
+
+
+def _as_bytes_text(text: str) -> str:
+    """The argument as the user typed it, undecodable bytes shown as \\xff escapes."""
+    try:
+        raw = text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("ascii", "backslashreplace")
+    return raw.decode("utf-8", "backslashreplace")
 
 
 app = typer.Typer(
@@ -113,11 +183,19 @@ def run(
     quiet: QuietOpt = False,
 ) -> None:
     """Run a scenario in both modes (automated, HITL), paired by seed, and write its run folder."""
+    from lendsim.budget import check_run
     from lendsim.executors import make_executor
     from lendsim.experiment import paired_comparison, run_replications
     from lendsim.report import build_report
     from lendsim.scenario import load_scenario
-    from lendsim.store import build_manifest, write_run_folder
+    from lendsim.store import (
+        Interrupted,
+        build_manifest,
+        check_run_destination,
+        describe_interrupted_run,
+        new_run_id,
+        write_run_folder,
+    )
 
     _check_lang(lang)
     overrides = list(set_ or ())
@@ -128,24 +206,31 @@ def run(
     if workers is not None and workers < 1:
         raise OptionError(f"--workers {workers} — must be a whole number ≥ 1")
     n_workers = min(workers or os.cpu_count() or 1, resolved.simulation.seeds)
+    check_run(resolved, n_workers)  # before anything runs: refuse what cannot fit in memory
+    check_run_destination(out_dir)  # before anything runs: a folder we may not replace costs nothing
+    run_id = new_run_id()  # in the manifest's mark: after Ctrl-C, is the folder at --out this run's?
     started = time.time()
-    executor = make_executor("serial" if n_workers == 1 else "processes", workers=n_workers)
     try:
-        summary, monthly = run_replications(resolved, executor=executor, progress=_progress_wanted(quiet))
-    finally:
-        executor.close()
-    comparison = paired_comparison(summary)
-    manifest = build_manifest(resolved, started_at=started, finished_at=time.time(), command=sys.argv)
-    check_finite(summary, monthly)
-    write_run_folder(
-        out_dir,
-        resolved,
-        summary,
-        monthly,
-        comparison,
-        manifest,
-        finish=None if no_report else functools.partial(build_report, lang=lang),
-    )
+        executor = make_executor("serial" if n_workers == 1 else "processes", workers=n_workers)
+        try:
+            summary, monthly = run_replications(resolved, executor=executor, progress=_progress_wanted(quiet))
+        finally:
+            executor.close()
+        comparison = paired_comparison(summary)
+        manifest = build_manifest(resolved, started_at=started, finished_at=time.time(), command=sys.argv)
+        check_finite(summary, monthly)
+        write_run_folder(
+            out_dir,
+            resolved,
+            summary,
+            monthly,
+            comparison,
+            manifest,
+            finish=None if no_report else functools.partial(build_report, lang=lang),
+            run_id=run_id,
+        )
+    except KeyboardInterrupt:
+        raise Interrupted(describe_interrupted_run(out_dir, run_id)) from None
     if not quiet:
         typer.echo(
             f"run: {resolved.simulation.seeds} seed(s) × 2 modes in {time.time() - started:.1f} s → {out_dir}"

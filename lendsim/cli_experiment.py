@@ -2,24 +2,31 @@
 
 These functions only turn options into a scenario, a design and an executor, call
 `lendsim.sweep`, and turn the outcome into messages and exit status (0 done, 1 some tasks failed
-or an internal error, 2 bad input, 130 interrupted — finished tasks are kept for `--resume`).
+or an internal error, 2 bad input, 130 interrupted — finished tasks are kept for `--resume`, and
+the message says how many). The output folder is checked before any executor starts.
 `lendsim.cli` registers them with `app.command()(sweep)` and `app.command()(sensitivity)`; run
 this module directly (`python -m lendsim.cli_experiment sweep ...`) to use them on their own.
 """
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import functools
+import signal
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
 
+from lendsim.budget import check_sensitivity, check_sweep
 from lendsim.errors import LendsimError, OptionError
 from lendsim.executors import EXECUTORS, Executor, make_executor
 from lendsim.metrics import HEADLINE_METRICS
+from lendsim.store import Interrupted, check_out_path
 from lendsim.sweep import (
     DEFAULT_SAMPLES,
     SENSITIVITY_METHODS,
@@ -46,13 +53,30 @@ EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
 
 
+def _ignore_ctrl_c_while_exiting() -> None:
+    """Ignore a Ctrl-C that comes while the interpreter shuts down, after the command has finished.
+
+    Python gives SIGINT back its default action as it finalizes (after the atexit callbacks, before
+    freeing modules, which takes a while with the scientific stack loaded), so a Ctrl-C then killed
+    lendsim silently (status -2, no message) although everything was saved. An ignored signal is
+    left ignored, so the process ends with the status and message its command already chose.
+    """
+    if threading.current_thread() is threading.main_thread():
+        with contextlib.suppress(ValueError, OSError):
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+atexit.register(_ignore_ctrl_c_while_exiting)
+
+
 def one_line(text: str) -> str:
     """A message on one line: new lines and other control characters shown escaped."""
     return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in str(text))
 
 
 def handle_errors(command: F) -> F:
-    """LendsimError → "error: <message>" on stderr, exit 2; Ctrl-C → a resume hint, exit 130."""
+    """LendsimError → "error: <message>" on stderr, exit 2; Ctrl-C → what was saved (and how to go
+    on, e.g. --resume), exit 130."""
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -61,8 +85,8 @@ def handle_errors(command: F) -> F:
         except LendsimError as error:
             typer.echo(f"error: {one_line(str(error))}", err=True)
             raise typer.Exit(EXIT_BAD_INPUT) from None
-        except SweepInterrupted as interrupted:
-            typer.echo(f"{interrupted} — rerun the same command with --resume to continue", err=True)
+        except Interrupted as interrupted:  # SweepInterrupted too: it counts the saved tasks
+            typer.echo(one_line(str(interrupted)), err=True)
             raise typer.Exit(EXIT_INTERRUPTED) from None
         except KeyboardInterrupt:
             typer.echo("interrupted", err=True)
@@ -101,7 +125,22 @@ ExecutorOpt = Annotated[
     typer.Option("--executor", help=f"One of {', '.join(EXECUTORS)} (default: processes, or dask)."),
 ]
 ResumeOpt = Annotated[
-    bool, typer.Option("--resume", help="Continue an interrupted sweep in --out; skip finished tasks.")
+    bool,
+    typer.Option(
+        "--resume",
+        help="Continue the sweep in --out: reuse its finished tasks (each is checked; a damaged or "
+        "foreign task file is moved to tasks/rejected/ and recomputed) and run the rest. Without it, "
+        "a folder with finished tasks is refused, never overwritten.",
+    ),
+]
+ResumeAnyVersionOpt = Annotated[
+    bool,
+    typer.Option(
+        "--resume-any-version",
+        help="Like --resume, and also reuse finished tasks computed by another lendsim version or git "
+        "commit, mixing them with new ones (the manifest lists the versions). Without it, such a "
+        "resume is refused.",
+    ),
 ]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary line.")]
 NoReportOpt = Annotated[bool, typer.Option("--no-report", help="Do not build report.html.")]
@@ -141,6 +180,40 @@ def build_report_safely(folder: Path, enabled: bool) -> None:
         build_report(folder)
     except Exception as error:  # noqa: BLE001 - the results are written; say why the report is not
         typer.echo(f"warning: report.html not built ({type(error).__name__}: {error})", err=True)
+
+
+def warn(message: str) -> None:
+    """One line on stderr (a task file set aside, …)."""
+    typer.echo(one_line(message), err=True)
+
+
+def execute(
+    run: Callable[[Executor], SweepOutcome],
+    executor: str | None,
+    workers: int | None,
+    scheduler: str | None,
+    dask_local: int | None,
+    report: bool,
+) -> SweepOutcome:
+    """Open the executor, run, close it, build the report.
+
+    Ctrl-C while the sweep runs is SweepInterrupted from `run_sweep`; after it returned (the pool
+    stopping, the report being built) every result is already saved, and the message says so and
+    how to get the report.
+    """
+    outcome: SweepOutcome | None = None
+    try:
+        with open_executor(executor, workers, scheduler, dask_local) as runner:
+            outcome = run(runner)
+        build_report_safely(outcome.folder, report)
+    except KeyboardInterrupt:
+        if outcome is None:
+            raise
+        done = outcome.n_tasks - len(outcome.failed)
+        raise SweepInterrupted(
+            outcome.folder, done, outcome.n_tasks, finals_written=True, report_pending=report
+        ) from None
+    return outcome
 
 
 def finish(outcome: SweepOutcome, quiet: bool, what: str) -> None:
@@ -209,18 +282,34 @@ def sweep(
     dask_local: DaskLocalOpt = None,
     executor: ExecutorOpt = None,
     resume: ResumeOpt = False,
+    resume_any_version: ResumeAnyVersionOpt = False,
     quiet: QuietOpt = False,
     no_report: NoReportOpt = False,
 ) -> None:
     """Run a scenario over a grid or Latin hypercube of settings; both modes, paired by seed."""
     base = load_base(scenario, set_, seeds)
+    check_sweep(  # before the design is built: refuse what cannot fit in memory or in time
+        base, grid=grid, sample=sample, ranges=range_, executor=executor, workers=workers,
+        scheduler=scheduler, dask_local=dask_local,
+    )
     design = sweep_design(grid, sample, range_, base.simulation.seed)
     out = out or default_out(scenario, "sweep")
-    with open_executor(executor, workers, scheduler, dask_local) as runner:
-        outcome = run_sweep(
-            base, design, out=out, executor=runner, resume=resume, progress=_progress(quiet), command=sys.argv
+    check_out_path(out)  # before any worker or cluster starts
+
+    def run(runner: Executor) -> SweepOutcome:
+        return run_sweep(
+            base,
+            design,
+            out=out,
+            executor=runner,
+            resume=resume,
+            resume_any_version=resume_any_version,
+            progress=_progress(quiet),
+            command=sys.argv,
+            notify=warn,
         )
-    build_report_safely(outcome.folder, not no_report)
+
+    outcome = execute(run, executor, workers, scheduler, dask_local, report=not no_report)
     finish(outcome, quiet, "sweep")
 
 
@@ -253,6 +342,7 @@ def sensitivity(
     dask_local: DaskLocalOpt = None,
     executor: ExecutorOpt = None,
     resume: ResumeOpt = False,
+    resume_any_version: ResumeAnyVersionOpt = False,
     quiet: QuietOpt = False,
     no_report: NoReportOpt = False,
 ) -> None:
@@ -267,25 +357,38 @@ def sensitivity(
         )
     ranges = [parse_range(spec) for spec in range_ or ()]
     n_samples = samples if samples is not None else DEFAULT_SAMPLES[method]
+    check_sensitivity(  # before SALib builds the sample: refuse what cannot fit in memory or in time
+        base, method=method, samples=n_samples, ranges=ranges, executor=executor, workers=workers,
+        scheduler=scheduler, dask_local=dask_local,
+    )
     plan = sensitivity_plan(ranges, method, n_samples, base.simulation.seed)
     out = out or default_out(scenario, "sensitivity")
-    with open_executor(executor, workers, scheduler, dask_local) as runner:
-        outcome = run_sweep(
+    check_out_path(out)  # before any worker or cluster starts
+
+    def write_indices(outcome: SweepOutcome) -> None:
+        """sensitivity.csv, written before the manifest: a folder with a manifest is complete."""
+        if not outcome.failed:
+            table = sensitivity_table(
+                plan, outcome.sweep_df, metric, difference, base.simulation.seeds, base.simulation.seed
+            )
+            write_sensitivity(outcome.folder, table)
+
+    def run(runner: Executor) -> SweepOutcome:
+        return run_sweep(
             base,
             plan.design,
             out=out,
             executor=runner,
             resume=resume,
+            resume_any_version=resume_any_version,
             progress=_progress(quiet),
             command=sys.argv,
             manifest_extra={"sensitivity": {"method": method, "metric": metric, "difference": difference}},
+            finish=write_indices,
+            notify=warn,
         )
-    if not outcome.failed:
-        table = sensitivity_table(
-            plan, outcome.sweep_df, metric, difference, base.simulation.seeds, base.simulation.seed
-        )
-        write_sensitivity(outcome.folder, table)
-    build_report_safely(outcome.folder, not no_report)
+
+    outcome = execute(run, executor, workers, scheduler, dask_local, report=not no_report)
     finish(outcome, quiet, "sensitivity")
 
 

@@ -17,6 +17,12 @@ import numpy as np
 
 from lendsim.scenario import Scenario
 
+MAX_FACTOR_SD = 50.0
+"""A borrower's factor, shocks included, is held within ± this many standard deviations. The schema
+lets a shock be up to 1e15 deep; beyond about 50 s.d. a deeper one means nothing more (with any
+asset correlation above 1 % every distress hazard is already 0 or 1), while exp(β · factor) in the
+borrowers' cash flows (β up to 5 for an SME sector) would overflow to inf and poison the sums."""
+
 
 def _ar1_paths(rng: np.random.Generator, months: int, count: int, phi: float) -> np.ndarray:
     """`count` stationary AR(1) paths with unit variance, shape (months + 1, count)."""
@@ -86,9 +92,11 @@ class Economy:
         return (self.month - 1) % 12 + 1
 
     def factor_for(self, is_sme: np.ndarray, sector: np.ndarray, region: np.ndarray) -> np.ndarray:
-        """Each borrower's systematic factor this month: its region's cycle plus any shock on it."""
+        """Each borrower's systematic factor this month: its region's cycle plus any shock on it
+        (within ± MAX_FACTOR_SD)."""
         t = self.month
-        return self.region_factor[t, region] + self.shift[t, is_sme.astype(np.intp), sector + 1, region]
+        factor = self.region_factor[t, region] + self.shift[t, is_sme.astype(np.intp), sector + 1, region]
+        return np.clip(factor, -MAX_FACTOR_SD, MAX_FACTOR_SD)
 
     @property
     def factor(self) -> float:

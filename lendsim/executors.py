@@ -9,6 +9,12 @@ executor and however many workers it has.
 
 Worker processes run one task at a time with numerical libraries limited to one thread each, so
 N workers use N cores and do not fight over them.
+
+Ctrl-C must end any of them within seconds, whenever it comes. The process pool is therefore only
+ever touched with Ctrl-C held back (`lendsim.store.deferred_interrupt`) and while polling with a
+short timeout: an interrupt inside concurrent.futures can leave a future's lock held, after which
+its manager thread — and the interpreter at exit — waits forever. Stopping the pool is bounded too:
+workers are terminated, then killed if they linger.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ import ctypes
 import os
 import signal
 import sys
+import time
 import traceback
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -32,6 +39,7 @@ from rich.console import Console
 from rich.text import Text
 
 from lendsim.errors import OptionError
+from lendsim.store import deferred_interrupt
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -39,6 +47,12 @@ R = TypeVar("R")
 EXECUTORS: tuple[str, ...] = ("serial", "processes", "dask")
 CONNECT_TIMEOUT_S = 15
 """How long to keep trying to reach a Dask scheduler before giving up."""
+POLL_S = 0.1
+"""How often the pool is polled: the longest a Ctrl-C waits to be acted on."""
+TERMINATE_S = 5.0
+"""How long terminated workers get to end before they are killed."""
+CLOSE_S = 10
+"""How long closing a Dask client or local cluster may take."""
 
 SINGLE_THREAD_ENV: dict[str, str] = {
     "OMP_NUM_THREADS": "1",
@@ -139,6 +153,37 @@ def _init_worker() -> None:
     _die_with_parent()
 
 
+def _quiet_resource_tracker() -> None:
+    """Start multiprocessing's resource tracker with its stderr on /dev/null.
+
+    The pool's queues use semaphores, which a separate tracker process frees if lendsim is killed
+    (SIGKILL, out of memory) — rightly — and then warns about "leaked semaphore objects" on the
+    user's terminal, after lendsim itself has gone. The freeing is useful, the warning only noise.
+    The tracker inherits stderr when it starts, so it is started here with stderr pointed elsewhere.
+    """
+    from multiprocessing import resource_tracker
+
+    tracker = getattr(resource_tracker, "_resource_tracker", None)
+    if tracker is None or getattr(tracker, "_fd", None) is not None:
+        return  # not this Python's tracker, or already running
+    try:
+        saved = os.dup(2)
+    except OSError:
+        return
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(devnull, 2)
+        finally:
+            os.close(devnull)
+        resource_tracker.ensure_running()
+    except OSError:
+        pass
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
 @contextlib.contextmanager
 def _single_thread_environment() -> Iterator[None]:
     """Set the thread limits in os.environ while workers are spawned (they copy it at start)."""
@@ -173,6 +218,7 @@ class ProcessExecutor(_ClosingMixin):
         self._isolating = False
 
     def _new_pool(self) -> ProcessPoolExecutor:
+        _quiet_resource_tracker()
         return ProcessPoolExecutor(
             max_workers=self.workers, mp_context=get_context("spawn"), initializer=_init_worker
         )
@@ -183,21 +229,33 @@ class ProcessExecutor(_ClosingMixin):
             return self._pool.submit(fn, task)
 
     def map_unordered(self, fn: Callable[[T], Any], tasks: Iterable[T]) -> Iterator[tuple[T, Outcome]]:
+        """Yield tasks as they finish. Ctrl-C is acted on within `POLL_S`: the tasks that had already
+        finished are still handed over (so they can be saved), then KeyboardInterrupt is raised and
+        the pool is stopped."""
         pending: deque[T] = deque(tasks)
         suspects: deque[T] = deque()
         in_flight: dict[Future, T] = {}
-        self._pool = self._new_pool()
         try:
+            with deferred_interrupt():
+                self._pool = self._new_pool()
             while pending or suspects or in_flight:
-                self._fill(fn, pending, suspects, in_flight)
-                done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
-                if any(isinstance(future.exception(), BrokenProcessPool) for future in done):
-                    yield from self._recover(in_flight, suspects)
-                    continue
-                for future in done:
-                    yield in_flight.pop(future), _outcome(future)
+                with deferred_interrupt(reraise=False) as hold:
+                    finished = self._step(fn, pending, suspects, in_flight)
+                yield from finished
+                if hold.received:
+                    raise KeyboardInterrupt
         finally:
             self._shutdown()
+
+    def _step(
+        self, fn: Callable[[T], Any], pending: deque[T], suspects: deque[T], in_flight: dict[Future, T]
+    ) -> list[tuple[T, Outcome]]:
+        """Submit what may run, wait up to POLL_S, and collect what finished (Ctrl-C held back)."""
+        self._fill(fn, pending, suspects, in_flight)
+        done, _ = wait(in_flight, timeout=POLL_S, return_when=FIRST_COMPLETED)
+        if any(isinstance(future.exception(), BrokenProcessPool) for future in done):
+            return self._recover(in_flight, suspects)
+        return [(in_flight.pop(future), _outcome(future)) for future in done]
 
     def _fill(
         self, fn: Callable[[T], Any], pending: deque[T], suspects: deque[T], in_flight: dict[Future, T]
@@ -217,35 +275,48 @@ class ProcessExecutor(_ClosingMixin):
             task = pending.popleft()
             in_flight[self._submit(fn, task)] = task
 
-    def _recover(self, in_flight: dict[Future, T], suspects: deque[T]) -> Iterator[tuple[T, Outcome]]:
+    def _recover(self, in_flight: dict[Future, T], suspects: deque[T]) -> list[tuple[T, Outcome]]:
         """A worker died: keep what finished; a suspect run alone is the culprit, else all are suspects."""
-        lost = []
+        finished, lost = [], []
         for future, task in in_flight.items():
             if future.done() and not isinstance(future.exception(), BrokenProcessPool):
-                yield task, _outcome(future)
+                finished.append((task, _outcome(future)))
             else:
                 lost.append(task)
         in_flight.clear()
         self._shutdown()
         if self._isolating and len(lost) == 1:
-            yield lost[0], Outcome(error=WorkerDied("the worker process died while running this task alone"))
+            error = WorkerDied("the worker process died while running this task alone")
+            finished.append((lost[0], Outcome(error=error)))
         else:
             suspects.extend(lost)
         self._isolating = False
         self._pool = self._new_pool()
+        return finished
 
     def _shutdown(self) -> None:
-        """Stop the pool now: cancel queued tasks and end worker processes still computing."""
-        pool, self._pool = self._pool, None
-        if pool is None:
-            return
-        processes = list(getattr(pool, "_processes", {}).values())
-        pool.shutdown(wait=False, cancel_futures=True)
-        for process in processes:
-            if process.is_alive():
-                process.terminate()
-        for process in processes:
-            process.join(timeout=5)
+        """Stop the pool now, in bounded time: cancel queued tasks, terminate workers still computing
+        and kill those that do not end within TERMINATE_S. Ctrl-C is held back meanwhile — a second
+        Ctrl-C must not leave the pool half stopped."""
+        with deferred_interrupt():
+            pool, self._pool = self._pool, None
+            if pool is None:
+                return
+            processes = list((getattr(pool, "_processes", None) or {}).values())
+            manager = getattr(pool, "_executor_manager_thread", None)
+            pool.shutdown(wait=False, cancel_futures=True)
+            for process in processes:
+                if process.is_alive():
+                    process.terminate()
+            deadline = time.monotonic() + TERMINATE_S
+            for process in processes:
+                process.join(timeout=max(0.0, deadline - time.monotonic()))
+            for process in processes:
+                if process.is_alive():
+                    process.kill()
+                    process.join(timeout=1)
+            if manager is not None:  # it notices the workers are gone and ends; don't leave it to exit
+                manager.join(timeout=TERMINATE_S)
 
     def close(self) -> None:
         self._shutdown()
@@ -310,11 +381,13 @@ class DaskExecutor(_ClosingMixin):
                 self._client.cancel(list(futures))
 
     def close(self) -> None:
-        with contextlib.suppress(Exception):
-            self._client.close()
-        if self._cluster is not None:
+        """Close the client (and a local cluster) in bounded time, even after Ctrl-C."""
+        with deferred_interrupt():
             with contextlib.suppress(Exception):
-                self._cluster.close()
+                self._client.close(timeout=CLOSE_S)
+            if self._cluster is not None:
+                with contextlib.suppress(Exception):
+                    self._cluster.close(timeout=CLOSE_S)
 
 
 def _dask_key(task_key: str | None) -> str | None:

@@ -2,10 +2,15 @@
 
 A sweep asks "how do the two modes respond as these settings move?". Its design is a list of
 parameter points; every point runs `seeds` replications of both modes. Each finished task is saved
-at once (tasks/<key>.parquet), so an interrupted sweep loses nothing and `--resume` continues it;
-design.json holds what was asked, so a resume of a different sweep is refused. The final files are
-assembled from the saved tasks in key order, which makes them byte-identical however the work
-was scheduled, split or interrupted.
+at once (tasks/<key>.parquet, flushed to disk and stamped with its key, its scenario's hash and the
+code version), so an interrupted sweep loses nothing and `--resume` continues it; design.json holds
+what was asked, so a resume of a different sweep is refused. On resume every saved task is checked:
+one that is truncated, corrupt, misplaced or for another scenario is moved to tasks/rejected/ and
+computed again — never mixed in, never fatal — and tasks of another code version are refused unless
+the user asks for them. A sweep without `--resume` never redoes (or deletes) finished tasks: it is
+refused. The final files are assembled from the saved tasks in key order, which makes them
+byte-identical however the work was scheduled, split or interrupted, and each replaces the previous
+one only once it is complete; the manifest comes last, so a folder without one is not finished.
 
 Sensitivity analysis (Morris, Sobol via SALib) is a sweep over SALib's sample whose indices are
 computed separately for every seed, so seed noise is reported next to each index instead of being
@@ -14,15 +19,19 @@ averaged away first.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
+import hashlib
 import itertools
 import json
 import math
 import re
+import sys
 import time
 import tomllib
 import warnings
-from collections.abc import Mapping, Sequence
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -36,8 +45,15 @@ from lendsim.executors import Executor, Outcome
 from lendsim.experiment import Simulator, Task, TaskResult, mean_ci, run_tasks
 from lendsim.metrics import HEADLINE_METRICS
 from lendsim.store import (
+    CodeVersion,
+    Interrupted,
     SweepFolder,
+    TaskFile,
+    TaskStamp,
     build_manifest,
+    check_out_path,
+    code_version,
+    describe_code,
     task_key,
     write_csv_atomic,
     write_json_atomic,
@@ -295,10 +311,21 @@ def design_document(base: Scenario, design: Design, seeds: int) -> dict[str, Any
     )
 
 
-def prepare_folder(folder: SweepFolder, document: dict[str, Any], resume: bool) -> None:
-    """Check the out folder against the requested sweep, then make it ready to (re)start."""
-    if folder.path.exists() and not folder.path.is_dir():
-        raise RunFolderError(f"{folder.path}: exists and is not a folder — choose another --out")
+def scenario_sha256(scenario: Scenario) -> str:
+    """sha256 of a point's resolved scenario TOML: what a task file must have been computed for."""
+    from lendsim.scenario import scenario_to_toml
+
+    return hashlib.sha256(scenario_to_toml(scenario, comments=False).encode("utf-8")).hexdigest()
+
+
+def check_folder(folder: SweepFolder, document: dict[str, Any], resume: bool) -> None:
+    """Refuse an out folder that this sweep may not use; change nothing.
+
+    A folder holding something other than a lendsim sweep, or another sweep, is refused; so is one
+    with finished tasks of this very sweep when `--resume` is not given: starting over would
+    throw that work away, and which one the user meant is theirs to say.
+    """
+    check_out_path(folder.path)
     saved = folder.read_design()
     if saved is None and folder.exists_nonempty():
         raise RunFolderError(
@@ -315,8 +342,97 @@ def prepare_folder(folder: SweepFolder, document: dict[str, Any], resume: bool) 
             f"{folder.path}: holds a different sweep ({differing} differ) — choose another --out, "
             "or remove the folder"
         )
-    folder.reset(keep_tasks=resume)
+    if saved is not None and not resume:
+        finished = len(folder.finished_keys())
+        if finished:
+            raise RunFolderError(
+                f"{folder.path}: holds {finished} finished task(s) of this sweep — add --resume to "
+                "continue it, or choose another --out; nothing was changed"
+            )
+
+
+def prepare_folder(folder: SweepFolder, document: dict[str, Any], resume: bool) -> None:
+    """Check the out folder against the requested sweep, then make it ready to (re)start."""
+    check_folder(folder, document, resume)
+    folder.prepare()
     folder.write_design(document)
+
+
+def _rows_problem(frame: pd.DataFrame, task: Task) -> str | None:
+    """Why a task file's rows are not those of `task`, or None."""
+    missing = [c for c in ("point", "mode", "seed", *HEADLINE_METRICS) if c not in frame.columns]
+    if missing:
+        return f"its rows lack {', '.join(missing[:3])}"
+    if len(frame) != len(MODES) or sorted(map(str, frame["mode"])) != sorted(MODES):
+        return "it does not hold one row per mode"
+    points, seeds = sorted(set(frame["point"].tolist())), sorted(set(frame["seed"].tolist()))
+    if points != [task.point] or seeds != [task.replication]:
+        return f"it holds rows of point {points}, seed {seeds}, not of task {task.key}"
+    return None
+
+
+def judge_task(found: TaskFile, task: Task, scenario_hash: str) -> str | None:
+    """Why a readable task file must not be reused for `task` (None: it may be)."""
+    stamp = found.stamp
+    if found.problem is not None:
+        return found.problem
+    if stamp is not None and stamp.key != task.key:
+        return f"it holds task {stamp.key}, not {task.key} (copied or renamed?)"
+    if stamp is not None and stamp.scenario_sha256 != scenario_hash:
+        return f"it was computed for another scenario than point {task.point} of this sweep"
+    assert found.frame is not None
+    return _rows_problem(found.frame, task)
+
+
+@dataclass
+class Vetting:
+    """The finished tasks found on resume: accepted ones by code version, and those set aside."""
+
+    versions: Counter[CodeVersion | None] = field(default_factory=Counter)
+    set_aside: list[str] = field(default_factory=list)
+
+
+def vet_finished_tasks(
+    folder: SweepFolder,
+    tasks: Sequence[Task],
+    hashes: Sequence[str],
+    *,
+    current: CodeVersion,
+    any_version: bool,
+    notify: Callable[[str], None],
+) -> Vetting:
+    """Check every saved task of this sweep before it is reused.
+
+    Tasks of another code version are refused as a whole (OptionError, nothing changed) unless
+    `any_version`: results of different code are not to be mixed without the user saying so. Then
+    each file that cannot be used — unreadable, corrupt, another task's, another scenario's — is
+    moved to tasks/rejected/ with its reason, reported through `notify` in one line, and left to be
+    computed again.
+    """
+    by_key = {task.key: task for task in tasks}
+    found = [folder.inspect_task(key) for key in sorted(folder.finished_keys() & by_key.keys())]
+    verdicts = [(item, judge_task(item, by_key[item.key], hashes[by_key[item.key].point])) for item in found]
+    vetting = Vetting()
+    for item, problem in verdicts:
+        if problem is None:
+            vetting.versions[item.stamp.code if item.stamp is not None else None] += 1
+    others = [code for code in vetting.versions if code != current]
+    if others and not any_version:
+        count = sum(vetting.versions[code] for code in others)
+        raise OptionError(
+            f"--resume: {count} finished task(s) in {folder.tasks_dir} were computed by "
+            f"{describe_code(others[0])}, this is {describe_code(current)} — add --resume-any-version "
+            "to mix them, or sweep into another --out"
+        )
+    for item, problem in verdicts:
+        if problem is not None:
+            where = folder.set_aside(item.key, problem)
+            vetting.set_aside.append(item.key)
+            notify(
+                f"warning: {folder.task_path(item.key)}: {problem} — moved to {where}; "
+                "the task is computed again"
+            )
+    return vetting
 
 
 @dataclass
@@ -331,14 +447,42 @@ class SweepOutcome:
     summary_df: pd.DataFrame
     wall_time_s: float
     simulate_s: float
+    set_aside: list[str] = field(default_factory=list)
 
 
-class SweepInterrupted(KeyboardInterrupt):
-    """Ctrl-C during a sweep; finished tasks are saved and `--resume` continues."""
+class SweepInterrupted(Interrupted):
+    """Ctrl-C during a sweep: says how many tasks are saved (counted on disk) and how to go on."""
 
-    def __init__(self, folder: Path, finished: int, total: int) -> None:
-        super().__init__(f"interrupted: {finished} of {total} tasks finished and saved in {folder}")
+    def __init__(
+        self,
+        folder: Path,
+        finished: int,
+        total: int,
+        *,
+        finals_written: bool = False,
+        report_pending: bool = False,
+    ) -> None:
+        if finals_written:
+            message = (
+                f"interrupted: {finished} of {total} tasks finished and saved in {folder}, "
+                "final files written"
+            )
+            if report_pending:
+                message += f"; report.html not built — run: lendsim report {folder}"
+        else:
+            message = (
+                f"interrupted: {finished} of {total} tasks finished and saved in {folder} — rerun the "
+                "same command with --resume to continue"
+            )
+        super().__init__(message)
         self.folder, self.finished, self.total = folder, finished, total
+
+
+def saved_count(folder: SweepFolder, tasks: Sequence[Task]) -> int:
+    """How many of `tasks` have a task file on disk: the count a user can rely on after Ctrl-C."""
+    with contextlib.suppress(Exception):
+        return len(folder.finished_keys() & {task.key for task in tasks})
+    return 0
 
 
 def sweep_tasks(scenarios: Sequence[Scenario], seeds: int, simulator: Simulator | None) -> list[Task]:
@@ -349,7 +493,7 @@ def sweep_tasks(scenarios: Sequence[Scenario], seeds: int, simulator: Simulator 
     ]
 
 
-def _record(folder: SweepFolder, task: Task, outcome: Outcome) -> float:
+def _record(folder: SweepFolder, task: Task, outcome: Outcome, stamp: TaskStamp) -> float:
     """Save one finished task (or its error); return its simulate() time."""
     if outcome.error is not None:
         folder.write_task_error(
@@ -359,8 +503,12 @@ def _record(folder: SweepFolder, task: Task, outcome: Outcome) -> float:
         )
         return 0.0
     result: TaskResult = outcome.value
-    folder.write_task(task.key, result.summary)
+    folder.write_task(task.key, result.summary, stamp)
     return result.simulate_s
+
+
+def _stderr_line(message: str) -> None:
+    print(message, file=sys.stderr)
 
 
 def run_sweep(
@@ -370,42 +518,65 @@ def run_sweep(
     out: Path,
     executor: Executor | None = None,
     resume: bool = False,
+    resume_any_version: bool = False,
     progress: bool = False,
     simulator: Simulator | None = None,
     command: Sequence[str] | None = None,
     manifest_extra: Mapping[str, Any] | None = None,
+    finish: Callable[[SweepOutcome], None] | None = None,
+    notify: Callable[[str], None] | None = None,
 ) -> SweepOutcome:
     """Run (or continue) a sweep into `out` and write sweep.parquet, sweep_summary.csv, manifest.json.
 
     seeds = base.simulation.seeds. Failing tasks are recorded (tasks/<key>.error.txt, manifest
-    "failed") and the final files hold the tasks that finished. Ctrl-C raises SweepInterrupted.
+    "failed") and the final files hold the tasks that finished. `resume_any_version` implies
+    `resume` and reuses tasks computed by another code version. `finish(outcome)` writes what is
+    derived from the final tables (sensitivity.csv) before the manifest, which comes last.
+    `notify` gets one line per task file set aside (default: stderr). Ctrl-C raises
+    SweepInterrupted with the number of tasks saved on disk.
     """
     started = time.time()
     seeds = int(base.simulation.seeds)
+    resume = resume or resume_any_version
+    notify = notify or _stderr_line
     scenarios = point_scenarios(base, design)
+    hashes = [scenario_sha256(scenario) for scenario in scenarios]
     folder = SweepFolder(Path(out))
-    prepare_folder(folder, design_document(base, design, seeds), resume)
+    document = design_document(base, design, seeds)
     all_tasks = sweep_tasks(scenarios, seeds, simulator)
-    finished = folder.finished_keys()
-    todo = [task for task in all_tasks if task.key not in finished]
-    simulate_s, done = 0.0, len(all_tasks) - len(todo)
+    current = code_version()
     try:
-        for task, outcome in run_tasks(todo, executor, progress=progress, description="sweep"):
-            simulate_s += _record(folder, task, outcome)
-            done += outcome.ok
+        check_folder(folder, document, resume)
+        vetting = Vetting()
+        if resume:
+            vetting = vet_finished_tasks(
+                folder, all_tasks, hashes, current=current, any_version=resume_any_version, notify=notify
+            )
+        prepare_folder(folder, document, resume)
+        finished = folder.finished_keys()
+        todo = [task for task in all_tasks if task.key not in finished]
+        simulate_s = 0.0
+        results = run_tasks(todo, executor, progress=progress, description="sweep")
+        with contextlib.closing(iter(results)) as landing:  # closed (pool stopped) even on Ctrl-C
+            for task, outcome in landing:
+                stamp = TaskStamp(task.key, hashes[task.point], *current)
+                simulate_s += _record(folder, task, outcome, stamp)
+                vetting.versions[current] += outcome.ok
+        return finish_sweep(
+            folder,
+            base,
+            design,
+            all_tasks,
+            started=started,
+            simulate_s=simulate_s,
+            n_run=len(todo),
+            command=command,
+            manifest_extra=manifest_extra,
+            finish=finish,
+            vetting=vetting,
+        )
     except KeyboardInterrupt:
-        raise SweepInterrupted(folder.path, done, len(all_tasks)) from None
-    return finish_sweep(
-        folder,
-        base,
-        design,
-        all_tasks,
-        started=started,
-        simulate_s=simulate_s,
-        n_run=len(todo),
-        command=command,
-        manifest_extra=manifest_extra,
-    )
+        raise SweepInterrupted(folder.path, saved_count(folder, all_tasks), len(all_tasks)) from None
 
 
 def finish_sweep(
@@ -419,8 +590,16 @@ def finish_sweep(
     n_run: int,
     command: Sequence[str] | None,
     manifest_extra: Mapping[str, Any] | None,
+    finish: Callable[[SweepOutcome], None] | None = None,
+    vetting: Vetting | None = None,
 ) -> SweepOutcome:
-    """Assemble the final files from the saved task files, in task order."""
+    """Assemble the final files from the saved task files, in task order; the manifest last.
+
+    Each file replaces the previous one only when it is complete (nothing is deleted first), and
+    the manifest is written after everything else, so a folder whose manifest is missing or
+    older is recognisably unfinished. `complete` in the manifest is false when tasks failed.
+    """
+    vetting = vetting or Vetting()
     finished = folder.finished_keys()
     ordered = sorted(all_tasks, key=lambda t: (t.point, t.replication))
     done_keys = [t.key for t in ordered if t.key in finished]
@@ -429,6 +608,12 @@ def finish_sweep(
     summary_df = sweep_summary(sweep_df, design.parameters)
     write_parquet_atomic(folder.path / "sweep.parquet", sweep_df)
     write_csv_atomic(folder.path / "sweep_summary.csv", summary_df)
+    outcome = SweepOutcome(
+        folder.path, len(all_tasks), n_run, failed, sweep_df, summary_df, 0.0, simulate_s, vetting.set_aside
+    )
+    if finish is not None:
+        finish(outcome)
+    versions = sorted(describe_code(code) for code, n in vetting.versions.items() if n)
     manifest = build_manifest(
         base,
         started_at=started,
@@ -438,19 +623,13 @@ def finish_sweep(
         design=design.kind,
         points=len(design.points),
         failed=failed,
+        complete=not failed,
+        **({"task_code_versions": versions} if len(versions) > 1 else {}),
         **dict(manifest_extra or {}),
     )
     write_json_atomic(folder.path / "manifest.json", manifest)
-    return SweepOutcome(
-        folder.path,
-        len(all_tasks),
-        n_run,
-        failed,
-        sweep_df,
-        summary_df,
-        manifest["wall_time_s"],
-        simulate_s,
-    )
+    outcome.wall_time_s = manifest["wall_time_s"]
+    return outcome
 
 
 def sweep_table(task_rows: pd.DataFrame, design: Design) -> pd.DataFrame:

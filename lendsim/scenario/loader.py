@@ -46,7 +46,11 @@ Segment = str | int
 KeyPath = tuple[Segment, ...]
 
 EXTENDS = "extends"
+MAX_SCENARIO_BYTES = 1_000_000
+"""A scenario is written by hand: a few KB (the baseline, every setting commented, is 18 KB)."""
+SCENARIO_SUFFIX = ".toml"
 _MAX_VALUE_CHARS = 60
+_MAX_KEY_CHARS = 60
 _MAX_LISTED_NAMES = 12
 
 
@@ -232,12 +236,15 @@ def _read_toml(path: Path, label: str, via: str | None) -> dict[str, Any]:
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"{label}{where}: {_toml_problem(str(exc), text)}") from None
+        problem = _toml_problem(str(exc), text, quote_keys=_is_scenario_name(label))
+        raise ScenarioError(f"{label}{where}: {problem}") from None
     except RecursionError:
         raise ScenarioError(f"{label}{where}: arrays or tables are nested too deeply") from None
 
 
 def _read_bytes(path: Path, label: str, where: str) -> bytes:
+    """The file's bytes, if it can be a scenario: a regular file on a real file system (not /proc,
+    /sys or a device), at most MAX_SCENARIO_BYTES long. Nothing of what it holds is ever shown."""
     try:
         info = path.stat()
     except FileNotFoundError:
@@ -246,14 +253,50 @@ def _read_bytes(path: Path, label: str, where: str) -> bytes:
         raise ScenarioError(f"{label}{where}: cannot be read — {_reason(exc)}") from None
     if stat.S_ISDIR(info.st_mode):
         raise ScenarioError(f"{label}{where}: is a directory — give a scenario .toml file{_files_in(path)}")
-    if not stat.S_ISREG(info.st_mode):
-        raise ScenarioError(f"{label}{where}: is not a regular file — give a scenario .toml file")
+    if not stat.S_ISREG(info.st_mode) or _on_kernel_file_system(info):
+        raise ScenarioError(
+            f"{label}{where}: is not a regular file (a device, pipe or kernel file) — "
+            "give a scenario .toml file"
+        )
+    if info.st_size > MAX_SCENARIO_BYTES:
+        raise ScenarioError(f"{label}{where}: {_too_large(info.st_size)}")
     try:
-        return path.read_bytes()
+        raw = path.read_bytes()
     except PermissionError:
         raise ScenarioError(f"{label}{where}: cannot be read — permission denied") from None
     except (OSError, ValueError) as exc:
         raise ScenarioError(f"{label}{where}: cannot be read — {_reason(exc)}") from None
+    if len(raw) > MAX_SCENARIO_BYTES:  # it grew after stat()
+        raise ScenarioError(f"{label}{where}: {_too_large(len(raw))}")
+    return raw
+
+
+def _too_large(size: int) -> str:
+    shown = f"{size / 1e6:.1f} MB" if size < 10**9 else f"{size / 1e9:.1f} GB"
+    return (
+        f"is {shown} — too large to be a scenario (at most {MAX_SCENARIO_BYTES // 1_000_000} MB); "
+        "is it the right file?"
+    )
+
+
+_KERNEL_FILE_SYSTEMS = ("/proc", "/sys")
+
+
+def _on_kernel_file_system(info: os.stat_result) -> bool:
+    """Files under /proc and /sys look regular but are made up by the kernel as they are read."""
+    for root in _KERNEL_FILE_SYSTEMS:
+        try:
+            if os.stat(root).st_dev == info.st_dev:
+                return True
+        except OSError:
+            continue
+    return False
+
+
+def _is_scenario_name(label: str | None) -> bool:
+    """A file named *.toml is a scenario someone wrote: its messages may name a key in it. Any
+    other file (reached by mistake, e.g. extends = "/etc/passwd") has nothing of it quoted."""
+    return label is None or label.lower().endswith(SCENARIO_SUFFIX)
 
 
 def _reason(exc: Exception) -> str:
@@ -285,19 +328,64 @@ _TOML_WHERE = re.compile(
 )
 
 
-def _toml_problem(message: str, text: str) -> str:
-    """tomllib's 'Invalid value (at line 3, column 10)' → 'line 3, column 10: not valid TOML — …'."""
+def _toml_problem(message: str, text: str, *, quote_keys: bool) -> str:
+    """tomllib's 'Invalid value (at line 3, column 10)' → 'line 3, column 10: not valid TOML — …'.
+
+    Nothing of the file's text is quoted, only the position, what TOML expected and — when
+    `quote_keys` — the bare key or table named on that line ("key months", "table simulation").
+    """
     match = _TOML_WHERE.match(message)
     if not match:
-        return f"not valid TOML — {message}"
-    what = match["what"][:1].lower() + match["what"][1:]
+        return f"not valid TOML — {_toml_wording(message)}"
+    what = _toml_wording(match["what"])
     if match["line"] is None:
         return f"not valid TOML — {what} at the end of the file"
     line = int(match["line"])
     lines = text.splitlines()
-    snippet = lines[line - 1].strip() if 0 < line <= len(lines) else ""
-    shown = f": {_truncate(snippet)}" if snippet else ""
+    key = _key_on(lines[line - 1]) if quote_keys and 0 < line <= len(lines) else ""
+    shown = f" (at {key})" if key else ""
     return f"line {line}, column {match['col']}: not valid TOML — {what}{shown}"
+
+
+_TOML_WORDING = (
+    ("Cannot declare", "a table is declared twice"),
+    ("Cannot redefine namespace", "a table is defined twice"),
+    ("Cannot mutate immutable namespace", "an inline table or array cannot be extended later"),
+    ("Duplicate inline table key", "a key repeats in an inline table"),
+    ("Found invalid character", "a character that is not allowed here"),
+    ("Illegal character", "a control character that TOML does not allow"),
+)
+"""tomllib messages that quote the file's text, in words that do not."""
+
+
+def _toml_wording(what: str) -> str:
+    for start, words in _TOML_WORDING:
+        if what.startswith(start):
+            return words
+    if what.startswith("Expected "):  # "Expected '=' after a key": the parser's own literal
+        return what[:1].lower() + what[1:]
+    if "'" in what or '"' in what or "(" in what:
+        return "the text here is not TOML"
+    return what[:1].lower() + what[1:]
+
+
+_BARE_DOTTED = r"(?P<key>[A-Za-z0-9_-]+(?:\s*\.\s*[A-Za-z0-9_-]+)*)"
+_KEY_LINE = re.compile(rf"^\s*{_BARE_DOTTED}\s*=")
+_TABLE_LINE = re.compile(rf"^\s*(?P<open>\[\[?)\s*{_BARE_DOTTED}\s*(?:\]\]?|$|#)")
+
+
+def _key_on(line: str) -> str:
+    """'key months' or 'table simulation': what a line sets or opens, if it is a bare key; else ''."""
+    table = _TABLE_LINE.match(line)
+    if table:
+        key = re.sub(r"\s+", "", table["key"])
+        kind = "array of tables" if table["open"] == "[[" else "table"
+        return f"{kind} {key}" if len(key) <= _MAX_KEY_CHARS else ""
+    assignment = _KEY_LINE.match(line)
+    if assignment:
+        key = re.sub(r"\s+", "", assignment["key"])
+        return f"key {key}" if len(key) <= _MAX_KEY_CHARS else ""
+    return ""
 
 
 def _merge(
@@ -625,7 +713,7 @@ def _subject(error: Mapping[str, Any], located: _Located, origin: _Origin, key: 
     if origin.override is not None and origin.override_path == located.path:
         return origin.override
     value = error.get("input")
-    if isinstance(value, dict) or not located.path:
+    if isinstance(value, dict) or not located.path or not _is_scenario_name(origin.file):
         return (key or "the scenario") + _from(origin, located)
     return f"{key} = {_shown(value)}{_from(origin, located)}"
 
@@ -942,7 +1030,7 @@ _ESCAPES = {"\\": "\\\\", '"': '\\"', "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f
 
 
 def _key(key: str) -> str:
-    return key if _BARE_KEY.match(key) else _string(key)
+    return key if _BARE_KEY.fullmatch(key) else _string(key)
 
 
 def _dotted_keys(path: tuple[str, ...]) -> str:

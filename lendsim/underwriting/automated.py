@@ -38,11 +38,25 @@ class Offer:
     rationed: np.ndarray  # the risk price would exceed the rate cap
 
 
+MAX_DOUBLINGS = 64.0
+"""2^64 ≈ 1.8e19 times any income multiple lies far above every cap the schema allows (so the cap
+binds) and far below float overflow; scores 200 points from the anchor reach it only when a limit
+doubles every ≈ 3 points."""
+MIN_DOUBLINGS = -MAX_DOUBLINGS
+
+
 def platform_limit(
     rules: Underwriting, borrowers: BorrowerTable, rows: np.ndarray, score: np.ndarray
 ) -> np.ndarray:
+    """Limit = income (or revenue) multiple × 2^((score − anchor) / doubling points), within the cap.
+
+    The exponent is held within float range: a doubling distance near zero (valid, if odd) sends it
+    to ±inf, where the limit is simply the cap or nothing — not an overflow warning.
+    """
     is_sme = borrowers.is_sme[rows]
-    scale = 2.0 ** ((score - LIMIT_ANCHOR_SCORE) / rules.limit_doubling_points)
+    with np.errstate(over="ignore"):  # ±inf is clipped on the next line
+        doublings = (score - LIMIT_ANCHOR_SCORE) / rules.limit_doubling_points
+    scale = 2.0 ** np.clip(doublings, MIN_DOUBLINGS, MAX_DOUBLINGS)
     multiple = np.where(is_sme, rules.sme_limit_revenue_multiple, rules.consumer_limit_income_multiple)
     cap = np.where(is_sme, rules.sme_limit_cap_rmb, rules.consumer_limit_cap_rmb)
     return np.minimum(multiple * borrowers.base_cash_rmb[rows] * scale, cap)

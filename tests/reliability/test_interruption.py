@@ -1,12 +1,18 @@
-"""An interrupted `lendsim run` leaves its complete run folder or none, and a rerun gives the same result.
+"""An interrupted `lendsim run` leaves its complete run folder or none, and a rerun gives the same result;
+an interrupted sweep or sensitivity analysis stops within seconds, says truly how many tasks it
+saved, and resumes to the same bytes.
 
 Real processes are interrupted with SIGINT (Ctrl-C) and SIGKILL at random moments, and at each
 dangerous point of writing the run folder (tests/reliability/killpoint.py). Afterwards the output
 folder either does not exist or holds every data file, byte-identical to an uninterrupted run;
 anything else left behind is a hidden `.<name>.….tmp` that lendsim.store names as temporary and
 that nothing mistakes for a result; a rerun of the same command succeeds with the same summary.csv.
+Ctrl-C ends with exit 130 and one line that says what was saved, and it is true.
 Disk-full and permission errors while writing end in one `error:` line and exit 2.
-Sweeps have their own interruption tests in tests/experiment.
+Sweeps are interrupted as their tasks land — right after a task file is saved, and inside the
+process pool as a result arrives, where an interrupt once left a lock held and the process hanging
+forever — and sensitivity analyses before their indices are written: the folder has no manifest
+then, so it does not look finished. tests/experiment has more sweep interruption tests.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from __future__ import annotations
 import errno
 import os
 import random
+import re
 import shutil
 import signal
 import subprocess
@@ -24,7 +31,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tests.reliability.killpoint import KILL_POINTS
+from tests.reliability.killpoint import KILL_POINTS, STAMP_ENV
 from tests.reliability.support import (
     BASELINE,
     CONTRACT_FILES,
@@ -120,6 +127,23 @@ def leftovers_are_not_results(out: Path) -> None:
         assert name.startswith(".") and name.endswith(TMP_SUFFIX)
 
 
+def run_interruption_is_told_truly(stderr: str, state: str) -> str:
+    """Ctrl-C ends `lendsim run` with one line that says what was saved, and it matches the disk:
+    'interrupted: nothing saved — … was not written' with no folder, '… still holds the previous
+    run' or '… already saved, complete' with a complete one. A bare 'interrupted' is a Ctrl-C
+    before the command started (while Python imports lendsim). Returns the line."""
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("interrupted"), stderr
+    line = lines[0]
+    if "was not written" in line:
+        assert state == "no folder", (line, state)
+    elif "still holds the previous run" in line or "already saved" in line:
+        assert state == "complete folder", (line, state)
+    else:
+        assert line == "interrupted", line
+    return line
+
+
 def rerun_gives_the_same_summary(out: Path, options: tuple[str, ...], expected: bytes) -> None:
     result = invoke(run_command(out, options, report=False))
     assert result.exit_code == 0, result.stderr
@@ -158,15 +182,15 @@ def test_a_run_interrupted_while_writing_leaves_its_folder_complete_or_absent(
     done = killpoint(point, sig, run_command(out, TINY_RUN, report=point == "report-written"), tmp_path)
     assert done.returncode == (-9 if sig == "SIGKILL" else 130), (done.returncode, done.stderr[-500:])
     assert "Traceback" not in done.stderr, done.stderr
-    if sig == "SIGINT":
-        assert done.stderr.strip() == "interrupted", done.stderr
     files = CONTRACT_FILES if point == "report-written" else DATA_FILES  # the previous run: DATA_FILES
     state = state_after_interruption(out, summary, files)
     # mid-swap: Ctrl-C puts the previous folder back, SIGKILL leaves it aside as a hidden temporary;
     # everywhere else (the report is part of the unit too) nothing is published
     expected = "complete folder" if (point, sig) == ("mid-swap", "SIGINT") else "no folder"
     assert state == expected, (point, sig, state)
-    if sig == "SIGINT":  # Ctrl-C cleans up after itself: no temporary anywhere
+    if sig == "SIGINT":  # Ctrl-C says what was saved, and cleans up after itself: no temporary anywhere
+        line = run_interruption_is_told_truly(done.stderr, state)
+        assert "nothing saved" in line, line
         assert listing(tmp_path) - {"run"} == set(), listing(tmp_path)
         assert all(not name.startswith(".") for name in listing(out)), listing(out)
     leftovers_are_not_results(out)
@@ -221,9 +245,9 @@ def test_a_run_killed_at_random_moments_leaves_a_complete_folder_or_none(tmp_pat
         context = f"{sig.name} after {delay:.2f} s (random seed {seed}): exit {process.returncode}"
         context += f", stderr {stderr[-300:]!r}"
         assert process.returncode in (0, 130, -sig), context
-        if process.returncode == 130:
-            assert stderr.strip() == "interrupted", context
         state = state_after_interruption(out, summary, CONTRACT_FILES)
+        if process.returncode == 130:
+            run_interruption_is_told_truly(stderr, state)
         outcomes.append(f"{sig.name} at {delay:.1f} s: {state}")
         leftovers_are_not_results(out)
     rerun_gives_the_same_summary(out, TIMED_RUN, summary)
@@ -268,7 +292,7 @@ def test_ctrl_c_stops_a_multi_seed_run_and_its_worker_processes(tmp_path):
         process.send_signal(signal.SIGINT)
         _, stderr = process.communicate(timeout=30)
         assert process.returncode == 130, (process.returncode, stderr)
-        assert stderr.strip() == "interrupted", stderr
+        assert stderr.strip() == f"interrupted: nothing saved — {out} was not written", stderr
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline and any(alive(pid) for pid in everything):
             time.sleep(0.2)
@@ -281,6 +305,151 @@ def test_ctrl_c_stops_a_multi_seed_run_and_its_worker_processes(tmp_path):
         for pid in everything:
             if alive(pid):
                 os.kill(pid, signal.SIGKILL)
+
+
+# --------------------------------------------------------------------------- sweeps and sensitivity
+
+SWEEP_TINY = (
+    "--seeds",
+    "2",
+    "--no-report",
+    "--quiet",
+    "--set",
+    "population.consumers.count=300",
+    "--set",
+    "population.smes.count=60",
+    "--set",
+    "simulation.months=6",
+)
+GRID = ("--grid", "underwriting.cutoff=560,640")  # 2 points × 2 seeds = 4 tasks
+MORRIS = ("--range", "underwriting.cutoff=560:680", "--method", "morris", "--samples", "2")
+MORRIS += ("--metric", "approval_rate")  # 2 trajectories of 2 points × 2 seeds = 8 tasks
+FINAL_FILES = ("sweep.parquet", "sweep_summary.csv")
+INTERRUPTED = re.compile(r"interrupted: (\d+) of (\d+) tasks finished and saved in (.+?)( — |, )")
+STOPS_WITHIN_S = 15
+"""Ctrl-C must end a sweep within seconds: the pool is polled every 0.1 s and stopped in ≤ 5 s."""
+
+
+def sweep_command(command: str, out: Path, *extra: str) -> list[str]:
+    design = GRID if command == "sweep" else MORRIS
+    return [command, str(BASELINE), *design, *SWEEP_TINY, "--out", str(out), *extra]
+
+
+@pytest.fixture(scope="module")
+def whole_sweep(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
+    """The final files of the tiny sweep, uninterrupted, in this process."""
+    out = tmp_path_factory.mktemp("whole_sweep") / "sweep"
+    result = invoke(sweep_command("sweep", out, "--executor", "serial"))
+    assert result.exit_code == 0, result.stderr
+    return {name: (out / name).read_bytes() for name in FINAL_FILES}
+
+
+def signalled(
+    point: str, sig: str, args: list[str], tmp_path: Path
+) -> tuple[subprocess.CompletedProcess, float]:
+    """Run `lendsim ARGS` signalled at `point`; (the process, seconds from the signal to its end)."""
+    stamp = tmp_path / "signalled-at"
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.reliability.killpoint", point, sig, "--", *args],
+        cwd=Path(__file__).resolve().parents[2],
+        env={**subprocess_env(), STAMP_ENV: str(stamp)},
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    ended = time.time()
+    assert stamp.exists(), f"the kill point {point} was never reached: {done.stderr[-500:]}"
+    return done, ended - float(stamp.read_text())
+
+
+def saved_tasks(out: Path) -> set[str]:
+    return {p.name for p in (out / "tasks").glob("p*.parquet")} if (out / "tasks").is_dir() else set()
+
+
+def sweep_interruption_is_told_truly(stderr: str, out: Path, total: int) -> int:
+    """One line: 'interrupted: N of TOTAL tasks finished and saved in OUT …' with N the task files
+    on disk; returns N."""
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in stderr, stderr
+    match = INTERRUPTED.match(lines[0])
+    assert match, lines[0]
+    assert int(match.group(1)) == len(saved_tasks(out)), (lines[0], sorted(saved_tasks(out)))
+    assert int(match.group(2)) == total and match.group(3) == str(out), lines[0]
+    return int(match.group(1))
+
+
+@pytest.mark.parametrize(
+    ("point", "executor"),
+    [
+        ("task-saved:4", "serial"),  # Ctrl-C just after the last task file is saved
+        ("pool-wait:4", "processes"),  # … as the last result lands inside the process pool
+        ("pool-wait:1", "processes"),  # … as the first lands, the others still computing
+    ],
+)
+def test_ctrl_c_as_sweep_tasks_land_stops_at_once_with_a_true_count(tmp_path, whole_sweep, point, executor):
+    out = tmp_path / "sweep"
+    workers = ["--workers", "2"] if executor == "processes" else []
+    args = sweep_command("sweep", out, "--executor", executor, *workers)
+    done, stopped_after_s = signalled(point, "SIGINT", args, tmp_path)
+    assert done.returncode == 130, (done.returncode, done.stderr[-500:])
+    assert stopped_after_s < STOPS_WITHIN_S, f"took {stopped_after_s:.1f} s to stop after Ctrl-C"
+    saved = sweep_interruption_is_told_truly(done.stderr, out, total=4)
+    assert saved >= int(point.split(":")[1])  # what had landed was saved, not dropped
+    assert "--resume" in done.stderr
+    assert not (out / "manifest.json").exists()  # not finished, and nothing says it is
+    resumed = invoke([*args, "--resume"])
+    assert resumed.exit_code == 0, resumed.stderr
+    assert {name: (out / name).read_bytes() for name in FINAL_FILES} == whole_sweep
+
+
+def test_a_sweep_interrupted_at_random_moments_stops_at_once_and_resumes_to_the_same_bytes(
+    tmp_path, whole_sweep
+):
+    seed = random.randrange(2**32)
+    rng = random.Random(seed)
+    out = tmp_path / "sweep"
+    args = [*lendsim_executable(), *sweep_command("sweep", out, "--workers", "2", "--resume")]
+    for attempt in range(2):
+        delay = rng.uniform(1.0, 6.0)
+        process = subprocess.Popen(
+            args, env=subprocess_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
+        time.sleep(delay)
+        process.send_signal(signal.SIGINT)
+        signalled_at = time.monotonic()
+        try:
+            _, err = process.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            pytest.fail(f"the sweep did not stop within 60 s of Ctrl-C (attempt {attempt}, seed {seed})")
+        stopped_after_s = time.monotonic() - signalled_at
+        stderr = err.decode()
+        context = f"attempt {attempt}, Ctrl-C after {delay:.2f} s (seed {seed}): exit {process.returncode}"
+        assert process.returncode in (0, 130), f"{context}: {stderr[-500:]}"
+        assert stopped_after_s < STOPS_WITHIN_S, f"{context}: took {stopped_after_s:.1f} s"
+        if process.returncode == 130 and stderr.strip() != "interrupted":  # bare: still starting up
+            sweep_interruption_is_told_truly(stderr, out, total=4)
+    resumed = invoke(sweep_command("sweep", out, "--resume", "--executor", "serial"))
+    assert resumed.exit_code == 0, resumed.stderr
+    assert {name: (out / name).read_bytes() for name in FINAL_FILES} == whole_sweep
+
+
+@pytest.mark.parametrize("sig", ["SIGINT", "SIGKILL"])
+def test_a_sensitivity_folder_looks_finished_only_once_its_indices_are_written(tmp_path, sig):
+    out = tmp_path / "morris"
+    args = sweep_command("sensitivity", out, "--executor", "serial")
+    done, stopped_after_s = signalled("before-indices", sig, args, tmp_path)
+    assert done.returncode == (130 if sig == "SIGINT" else -9), (done.returncode, done.stderr[-500:])
+    if sig == "SIGINT":
+        assert sweep_interruption_is_told_truly(done.stderr, out, total=8) == 8
+        assert stopped_after_s < STOPS_WITHIN_S
+    assert (out / "sweep.parquet").exists()  # the tables are written …
+    assert not (out / "sensitivity.csv").exists() and not (out / "manifest.json").exists()  # … no more
+    report = invoke(["report", str(out)])
+    assert report.exit_code == 2 and one_line_error(report.stderr), report.stderr
+    resumed = invoke([*args, "--resume"])
+    assert resumed.exit_code == 0, resumed.stderr
+    assert {"sensitivity.csv", "manifest.json"} <= listing(out)
 
 
 # --------------------------------------------------------------------------- disk full, permission

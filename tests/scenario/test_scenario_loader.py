@@ -119,7 +119,8 @@ def test_a_toml_syntax_error_gives_line_and_column(scenarios: Path) -> None:
     message = error_of(path)
     assert message.startswith("scenarios/broken.toml: line 3, column ")
     assert "not valid TOML" in message
-    assert "months = = 5" in message
+    assert "key months" in message  # the key, never the file's text (it may not be a scenario)
+    assert "= = 5" not in message
 
 
 def test_a_truncated_file_says_the_problem_is_at_the_end(scenarios: Path) -> None:

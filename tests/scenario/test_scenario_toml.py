@@ -81,6 +81,13 @@ def test_floats_round_trip_bit_for_bit(value: float) -> None:
     assert back == value and math.copysign(1, back) == math.copysign(1, value)
 
 
+@pytest.mark.parametrize("key", ["0\n", "a b", "", "x.y", "中"])
+def test_keys_that_are_not_bare_are_quoted(key: str) -> None:
+    """Found by the property test below: '0\\n' passed a `^…$` check (`$` matches before a final
+    newline) and was written bare, breaking the document."""
+    assert tomllib.loads(_dumps({key: {"t": [{"v": 1}]}})) == {key: {"t": [{"v": 1}]}}
+
+
 def test_nan_is_written_as_toml_nan() -> None:
     assert math.isnan(tomllib.loads(_dumps({"x": math.nan}))["x"])
 
