@@ -51,7 +51,7 @@ def _time_simulations(scenario, replications: range, results) -> None:
     started = time.perf_counter()
     for replication in replications:
         for mode in ("automated", "hitl"):
-            simulate(scenario, mode, replication, point=0)
+            simulate(scenario, mode, replication)
     results.put((time.perf_counter() - started) / len(replications))
 
 

@@ -60,7 +60,7 @@ COMPARISON_COLUMNS: tuple[str, ...] = (
 )
 
 Simulator = Callable[..., Any]
-"""`simulate(scenario, mode, replication, point=0) -> SimulationResult` or a stand-in with its shape."""
+"""`simulate(scenario, mode, replication) -> SimulationResult` or a stand-in with its shape."""
 
 
 def _default_simulator() -> Simulator:
@@ -118,7 +118,7 @@ def run_task(task: Task) -> TaskResult:
     simulate_s = 0.0
     for mode in MODES:
         started = time.perf_counter()
-        result = simulate(task.scenario, mode, task.replication, point=task.point)
+        result = simulate(task.scenario, mode, task.replication)
         simulate_s += time.perf_counter() - started
         rows.append({"point": task.point, **summary_row(result.summary, mode, task.replication)})
         if task.keep_monthly:
@@ -236,15 +236,15 @@ def evaluate(
     overrides: Mapping[str, Any] | None = None,
     seed: int = 0,
     *,
-    point: int = 0,
     simulator: Simulator | None = None,
 ) -> dict[str, dict[str, float]]:
     """Run both modes once and return `{mode: {headline metric: value}}`.
 
     scenario: a Scenario or the path of a scenario file. overrides: `{dotted key: value}` applied
     with `with_overrides` (ScenarioError on an unknown key or bad value). seed: the replication
-    index — together with `simulation.seed` (settable in `overrides`) and `point` it fixes all
-    randomness, so equal arguments give equal results in any process. Module-level and picklable:
+    index — together with `simulation.seed` (settable in `overrides`) it fixes all randomness, so
+    equal arguments give equal results in any process, and two calls that differ only in a policy
+    setting see the same borrowers and the same luck (common random numbers). Module-level and picklable:
     hand it (or `functools.partial` of it) to a process pool, EMA Workbench or a batch runner.
     """
     base = _as_scenario(scenario)
@@ -252,6 +252,6 @@ def evaluate(
         from lendsim.scenario import with_overrides
 
         base = with_overrides(base, dict(overrides))
-    result = run_task(Task(point, int(seed), base, simulator=simulator))
+    result = run_task(Task(0, int(seed), base, simulator=simulator))
     records = result.summary.set_index("mode")
     return {mode: {m: float(records.at[mode, m]) for m in headline_names()} for mode in MODES}

@@ -40,15 +40,15 @@ Outcome = TypeVar("Outcome")
 class LendingMarket(mesa.Model):
     """Consumers, SMEs, the platform and the regulator under one scenario and one underwriting mode."""
 
-    def __init__(self, scenario: Scenario, mode: str, replication: int = 0, point: int = 0) -> None:
+    def __init__(self, scenario: Scenario, mode: str, replication: int = 0) -> None:
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
         root = scenario.simulation.seed
-        super().__init__(seed=replication_entropy(root, point, replication))
+        super().__init__(seed=replication_entropy(root, replication))
         self.scenario = scenario
         self.mode = mode
         self.replication = replication
-        self.streams = Streams.for_replication(root, point, replication)
+        self.streams = Streams.for_replication(root, replication)
         consumer_table = build_consumers(scenario, self.streams.population, self.streams.scoring)
         sme_table = build_smes(scenario, self.streams.population, self.streams.scoring)
         self.borrowers = BorrowerTable.concatenate([consumer_table, sme_table])

@@ -29,8 +29,10 @@ class SimulationResult:
     monthly: pd.DataFrame
 
 
-def simulate(scenario: Scenario, mode: str, replication: int, point: int = 0) -> SimulationResult:
-    model = LendingMarket(scenario, mode, replication=replication, point=point).run()
+def simulate(scenario: Scenario, mode: str, replication: int) -> SimulationResult:
+    """Run `scenario` in `mode` with the random numbers of `replication` (the same at every sweep
+    point and in every scenario: DESIGN.md's common random numbers)."""
+    model = LendingMarket(scenario, mode, replication=replication).run()
     monthly = monthly_table(model.recorder, mode, replication)
     summary: dict[str, float | str | int] = {"mode": mode, "seed": replication, **headline_metrics(monthly)}
     del model

@@ -1,8 +1,11 @@
 """Seeded random streams: the only source of randomness in a simulation (DESIGN.md, "Randomness").
 
-The seed of (point, replication) is `SeedSequence([root, point, replication])`, so it depends on
-nothing else — not run order, worker count or executor. Each concern draws from its own named
-child stream. The automated and the HITL run of one seed build identical streams; because every
+The seed of replication r is `SeedSequence([root, r])`, so it depends on nothing else — not the
+sweep point, the scenario, run order, worker count or executor. Two points of a sweep, or two
+scenarios, that share population settings therefore see the same borrowers and the same luck, and
+their difference is the effect of what changed (common random numbers across points and
+scenarios, not only across modes). Each concern draws from its own named child stream. The
+automated and the HITL run of one seed build identical streams; because every
 monthly draw of the shared streams has a fixed size (one number per borrower, whatever happened),
 both modes see the same population, macro path and behaviour: common random numbers. Only the
 review stream, which automated underwriting never touches, is consumed differently. Events that
@@ -28,8 +31,8 @@ class Streams:
     events: KeyedUniforms
 
     @classmethod
-    def for_replication(cls, root_seed: int, point: int, replication: int) -> Streams:
-        sequence = np.random.SeedSequence([root_seed, point, replication])
+    def for_replication(cls, root_seed: int, replication: int) -> Streams:
+        sequence = np.random.SeedSequence([root_seed, replication])
         children = sequence.spawn(len(STREAM_NAMES))
         generators = [np.random.default_rng(child) for child in children[:-1]]
         events = KeyedUniforms(int(children[-1].generate_state(1, np.uint64)[0]))
@@ -72,6 +75,6 @@ class KeyedUniforms:
         return (z >> np.uint64(11)).astype(np.float64) * (1.0 / 9007199254740992.0)
 
 
-def replication_entropy(root_seed: int, point: int, replication: int) -> int:
+def replication_entropy(root_seed: int, replication: int) -> int:
     """A single integer that identifies the replication's streams (for mesa.Model's own seed)."""
-    return int(np.random.SeedSequence([root_seed, point, replication]).generate_state(1)[0])
+    return int(np.random.SeedSequence([root_seed, replication]).generate_state(1)[0])

@@ -17,24 +17,29 @@ CRASH_MARKER_ENV = "LENDSIM_TEST_CRASH_MARKER"
 SLOW_SECONDS_ENV = "LENDSIM_TEST_SLOW_SECONDS"
 
 
-def failing_simulate(scenario, mode, replication, point=0):
-    """The real model, except that (point 1, replication 0) raises."""
-    if point == 1 and replication == 0:
+FAILING_CUTOFF = 640
+"""The tests sweep underwriting.cutoff=560,640: point 1 is the one with cutoff 640."""
+CRASHING_CUTOFF = 560
+
+
+def failing_simulate(scenario, mode, replication):
+    """The real model, except that (cutoff 640 = point 1, replication 0) raises."""
+    if scenario.underwriting.cutoff == FAILING_CUTOFF and replication == 0:
         raise RuntimeError("deliberate failure for the test")
-    return simulate(scenario, mode, replication, point=point)
+    return simulate(scenario, mode, replication)
 
 
-def slow_simulate(scenario, mode, replication, point=0):
+def slow_simulate(scenario, mode, replication):
     """The real model plus a pause, so a test can interrupt a sweep half-way."""
     time.sleep(float(os.environ.get(SLOW_SECONDS_ENV, "0.25")))
-    return simulate(scenario, mode, replication, point=point)
+    return simulate(scenario, mode, replication)
 
 
-def crashing_simulate(scenario, mode, replication, point=0):
-    """Kill the worker process every time (point 0, replication 0) runs; leave a marker that it did.
+def crashing_simulate(scenario, mode, replication):
+    """Kill the worker process every time (cutoff 560 = point 0, replication 0) runs; leave a marker.
 
     Tasks in flight beside it lose their worker too: the executor must rerun them, alone."""
-    if point == 0 and replication == 0:
+    if scenario.underwriting.cutoff == CRASHING_CUTOFF and replication == 0:
         Path(os.environ[CRASH_MARKER_ENV]).write_text("crashed", encoding="utf-8")
         os.kill(os.getpid(), signal.SIGKILL)
-    return simulate(scenario, mode, replication, point=point)
+    return simulate(scenario, mode, replication)
