@@ -60,9 +60,10 @@ class Population(mesa.Agent):
         draws: MonthlyDraws,
         has_loan: np.ndarray,
     ) -> Applications:
-        """Who needs credit this month and how much. Frozen accounts cannot ask."""
+        """Who needs credit this month and how much — frozen accounts included: their need is real
+        (it counts in the SME funding gap) even though they cannot ask (lendsim.phases.demand)."""
         t, r = self.table, self.rows
-        eligible = ~has_loan[r] & ~t.awaiting_decision[r] & (t.frozen_cause[r] == 0)
+        eligible = ~has_loan[r] & ~t.awaiting_decision[r]
         applying = eligible & (draws.apply[r] < apply_rate)
         amount = median_request * np.exp(dispersion * draws.request_size[r])
         idx = np.flatnonzero(applying)

@@ -442,3 +442,22 @@ def test_the_review_cost_in_the_p_and_l_is_the_review_cost_on_record(team):
     month = review(queue, engine(team, t), np.random.default_rng(0), Accounts(team, t, KeyedUniforms(0)))
     records.add(month, month=1)
     assert records.recorder.flows["review_cost"][1][:2].sum() == month.cost_rmb == 100.0
+
+
+def test_a_frozen_account_still_needs_credit_but_cannot_ask(tiny_scenario):
+    """The SME funding gap counts viable demand a frozen account could not ask for."""
+    from lendsim.model import LendingMarket
+    from lendsim.population import MonthlyDraws
+
+    model = LendingMarket(tiny_scenario, "automated")
+    t = model.borrowers
+    draws = MonthlyDraws.draw(np.random.default_rng(1), t.size)
+    draws.apply[:] = 0.0  # everyone needs credit this month
+    t.frozen_cause[model.smes.rows] = Freeze.SCORE
+    no_loans = np.zeros(t.size, dtype=bool)
+    model.economy.advance(1)
+    demand = credit_demand([model.consumers, model.smes], t, model.economy, draws, no_loans)
+    smes = np.arange(model.smes.rows.start, model.smes.rows.stop)
+    assert set(smes) <= set(demand.needs.borrower.tolist())
+    assert not set(smes) & set(demand.asking.borrower.tolist())
+    assert demand.sme_viable.sum() == t.viable[smes].sum() > 0
