@@ -8,7 +8,11 @@ Five causes, each with its own way back:
   → lifted when the borrower updates the data (much likelier when told exactly what to fix);
 - regulator-ordered suspension → lifted when the order ends;
 - maintenance → lifted when the window closes.
-In HITL mode a frozen borrower may also appeal to a reviewer (lendsim.phases.review).
+In HITL mode a frozen borrower may also appeal to a reviewer (lendsim.phases.review). A freeze
+lifted on appeal stays lifted for a grace period (`underwriting.hitl.appeal_grace_months`): in it the
+score-drop rule leaves the account open, since a reviewer has just looked at the borrower behind
+the score the rule would read again; the other causes still freeze it. The re-freezes the grace period
+held off (once per lift) and the score re-freezes of appeal-lifted accounts after it are recorded.
 A frozen account cannot apply or draw down. Every freeze and lift is kept as an `AccountChange`
 until the phase that caused it takes them (`take_changes`) and hands them on to the records.
 """
@@ -31,11 +35,14 @@ TIME_LIMITED = (Freeze.VELOCITY, Freeze.REGULATOR, Freeze.MAINTENANCE)
 @dataclass(frozen=True)
 class AccountChange:
     """Accounts newly frozen (`cause` set) or lifted (`path`: expiry, data_update, clean_months,
-    appeal) by one action."""
+    appeal) by one action — or, with `grace` set, accounts unfrozen on appeal whose score re-freeze
+    the grace period held off (`appeal_refreezes_prevented`) or that the score rule froze again
+    after it (`appeal_refreezes`, also counted as a freeze by its own change)."""
 
     rows: np.ndarray
     cause: Freeze | None = None
     path: str = ""
+    grace: str = ""
 
 
 class Accounts:
@@ -50,6 +57,11 @@ class Accounts:
         self.events = events
         self.changes: list[AccountChange] = []
         self.stale_monthly = 1.0 - (1.0 - self.behaviour.identity_stale_rate) ** (1.0 / 12.0)
+        self.grace_months = scenario.underwriting.hitl.appeal_grace_months
+        # The score rule leaves an account unfrozen on appeal open before month `grace_until`.
+        self.grace_until = np.zeros(table.size, dtype=np.int64)
+        self.lifted_on_appeal = np.zeros(table.size, dtype=bool)  # not re-frozen by the score rule since
+        self.grace_held = np.zeros(table.size, dtype=bool)  # a re-freeze held off since that lift
 
     def freeze(self, rows: np.ndarray, cause: Freeze, month: int, until: int = 0) -> np.ndarray:
         """Freeze the rows not frozen yet; return those newly frozen."""
@@ -62,9 +74,14 @@ class Accounts:
         return rows
 
     def lift(self, rows: np.ndarray, month: int, path: str) -> None:
+        """Unfreeze the rows; one lifted on appeal starts its grace period this month."""
         t = self.table
         t.frozen_cause[rows] = 0
         t.frozen_until[rows] = 0
+        if path == "appeal":
+            self.grace_until[rows] = month + self.grace_months
+            self.lifted_on_appeal[rows] = True
+            self.grace_held[rows] = False
         self.changes.append(AccountChange(rows, path=path))
 
     def take_changes(self) -> tuple[AccountChange, ...]:
@@ -115,7 +132,8 @@ class Accounts:
         self.freeze(rows, Freeze.MAINTENANCE, month, until=month + 1)
 
     def after_scores(self, month: int) -> None:
-        """Score freezes: new ones below the floor; lifted after clean months above it."""
+        """Score freezes: new ones below the floor, except in an appeal's grace period; lifted after
+        clean months above it."""
         floor = self.rules.score_floor
         if floor <= 0:
             return
@@ -127,7 +145,14 @@ class Accounts:
         )
         self.lift(np.flatnonzero(recovered), month, "clean_months")
         dropped = (t.score < floor) & (t.score < t.initial_score) & (t.frozen_cause == 0)
-        self.freeze(np.flatnonzero(dropped), Freeze.SCORE, month)
+        in_grace = dropped & (month < self.grace_until)
+        prevented = np.flatnonzero(in_grace & ~self.grace_held)
+        self.grace_held[prevented] = True
+        frozen = self.freeze(np.flatnonzero(dropped & ~in_grace), Freeze.SCORE, month)
+        again = frozen[self.lifted_on_appeal[frozen]]
+        self.lifted_on_appeal[again] = False
+        self.changes.append(AccountChange(prevented, grace="appeal_refreezes_prevented"))
+        self.changes.append(AccountChange(again, grace="appeal_refreezes"))
 
     def frozen_rows(self) -> np.ndarray:
         """Accounts frozen now, whatever the cause (the frozen stock)."""

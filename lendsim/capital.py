@@ -246,6 +246,17 @@ def risk_weights(
     raise ValueError(_unknown("approach", approach, APPROACHES))
 
 
+def capital_ratio(capital_rmb: float, rwa_rmb: float) -> float:
+    """Capital over risk-weighted assets, as it is: not capped at 100 %, negative once capital is.
+
+    A platform with net assets of 2.14 times its risk-weighted book has a capital ratio of 2.14; a
+    cap at 1 would hide how far it is from its minimum (0.10 in the baseline). With no risk-weighted
+    book there is nothing to measure, and the ratio is 0 — as every ratio lendsim reports where its
+    denominator is 0 — so readers must leave such months out (lendsim.metrics does, by the RWA).
+    """
+    return float(capital_rmb / rwa_rmb) if rwa_rmb > 0 else 0.0
+
+
 def _check_asset_class(asset_class: str) -> None:
     if asset_class not in ASSET_CLASSES:
         raise ValueError(_unknown("asset_class", asset_class, ASSET_CLASSES))

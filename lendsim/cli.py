@@ -35,6 +35,7 @@ from lendsim.cli_experiment import (
     sweep,
 )
 from lendsim.errors import LendsimError, OptionError
+from lendsim.statistics import few_seeds_warning
 
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
 LANGUAGES = ("en", "zh")
@@ -146,9 +147,14 @@ app.command(help="Global sensitivity (Morris or Sobol, via SALib) of a metric to
 
 
 def check_finite(*frames: pd.DataFrame) -> None:
-    """No NaN or inf may reach a run folder: if one appears, that is a defect, not a result."""
+    """No NaN or inf may reach a run folder: if one appears, that is a defect, not a result. The
+    one exception is a monthly value not known yet (metrics.unknown_until_known: the default rate of
+    a cohort younger than the default horizon), which is NaN on purpose — a gap, not a zero."""
+    from lendsim.metrics import unknown_until_known
+
     for frame in frames:
-        numeric = frame.select_dtypes("number").to_numpy(dtype=float)
+        numeric = frame.drop(columns=sorted(unknown_until_known()), errors="ignore").select_dtypes("number")
+        numeric = numeric.to_numpy(dtype=float)
         if not np.isfinite(numeric).all():
             raise RuntimeError(
                 "the results hold NaN or infinite numbers — nothing was written; please report this"
@@ -186,6 +192,7 @@ def run(
     from lendsim.budget import check_run
     from lendsim.executors import make_executor
     from lendsim.experiment import paired_comparison, run_replications
+    from lendsim.progress import ShowingProgress
     from lendsim.report import build_report
     from lendsim.scenario import load_scenario
     from lendsim.store import (
@@ -211,9 +218,13 @@ def run(
     run_id = new_run_id()  # in the manifest's mark: after Ctrl-C, is the folder at --out this run's?
     started = time.time()
     try:
-        executor = make_executor("serial" if n_workers == 1 else "processes", workers=n_workers)
+        executor = ShowingProgress(
+            make_executor("serial" if n_workers == 1 else "processes", workers=n_workers),
+            "replications",
+            enabled=_progress_wanted(quiet),
+        )
         try:
-            summary, monthly = run_replications(resolved, executor=executor, progress=_progress_wanted(quiet))
+            summary, monthly = run_replications(resolved, executor=executor)
         finally:
             executor.close()
         comparison = paired_comparison(summary)
@@ -235,6 +246,9 @@ def run(
         typer.echo(
             f"run: {resolved.simulation.seeds} seed(s) × 2 modes in {time.time() - started:.1f} s → {out_dir}"
         )
+        warning = few_seeds_warning(resolved.simulation.seeds)
+        if warning:
+            typer.echo(warning, err=True)
 
 
 @app.command()

@@ -23,10 +23,12 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from lendsim.budget import check_sensitivity, check_sweep
+from lendsim.contract import REPORT_FILE, TASK_ERROR_SUFFIX
 from lendsim.errors import LendsimError, OptionError
 from lendsim.executors import EXECUTORS, Executor, make_executor
 from lendsim.metrics import HEADLINE_METRICS
-from lendsim.store import Interrupted, check_out_path
+from lendsim.progress import ShowingProgress
+from lendsim.store import Interrupted, SweepFolder, check_out_path
 from lendsim.sweep import (
     DEFAULT_SAMPLES,
     SENSITIVITY_METHODS,
@@ -143,7 +145,7 @@ ResumeAnyVersionOpt = Annotated[
     ),
 ]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary line.")]
-NoReportOpt = Annotated[bool, typer.Option("--no-report", help="Do not build report.html.")]
+NoReportOpt = Annotated[bool, typer.Option("--no-report", help=f"Do not build {REPORT_FILE}.")]
 
 
 def load_base(scenario: Path, sets: Sequence[str] | None, seeds: int | None) -> Any:
@@ -162,24 +164,31 @@ def default_out(scenario: Path, suffix: str) -> Path:
 
 
 def open_executor(
-    executor: str | None, workers: int | None, scheduler: str | None, dask_local: int | None
+    executor: str | None,
+    workers: int | None,
+    scheduler: str | None,
+    dask_local: int | None,
+    *,
+    progress: bool = False,
 ) -> Executor:
-    return make_executor(executor, workers=workers, scheduler=scheduler, dask_local=dask_local)
+    """The executor the options ask for, drawing a progress bar of the sweep's tasks if `progress`."""
+    runner = make_executor(executor, workers=workers, scheduler=scheduler, dask_local=dask_local)
+    return ShowingProgress(runner, "sweep", enabled=progress)
 
 
 def build_report_safely(folder: Path, enabled: bool) -> None:
-    """Build report.html if lendsim.report is available; a failure is a warning, not lost results."""
+    """Build the report if lendsim.report is available; a failure is a warning, not lost results."""
     if not enabled:
         return
     try:
         from lendsim.report import build_report
     except ImportError:
-        typer.echo("note: report.html not built — lendsim.report is not available", err=True)
+        typer.echo(f"note: {REPORT_FILE} not built — lendsim.report is not available", err=True)
         return
     try:
         build_report(folder)
     except Exception as error:  # noqa: BLE001 - the results are written; say why the report is not
-        typer.echo(f"warning: report.html not built ({type(error).__name__}: {error})", err=True)
+        typer.echo(f"warning: {REPORT_FILE} not built ({type(error).__name__}: {error})", err=True)
 
 
 def warn(message: str) -> None:
@@ -194,6 +203,7 @@ def execute(
     scheduler: str | None,
     dask_local: int | None,
     report: bool,
+    progress: bool = False,
 ) -> SweepOutcome:
     """Open the executor, run, close it, build the report.
 
@@ -203,7 +213,7 @@ def execute(
     """
     outcome: SweepOutcome | None = None
     try:
-        with open_executor(executor, workers, scheduler, dask_local) as runner:
+        with open_executor(executor, workers, scheduler, dask_local, progress=progress) as runner:
             outcome = run(runner)
         build_report_safely(outcome.folder, report)
     except KeyboardInterrupt:
@@ -228,7 +238,8 @@ def finish(outcome: SweepOutcome, quiet: bool, what: str) -> None:
         shown = ", ".join(outcome.failed[:5]) + (" …" if len(outcome.failed) > 5 else "")
         typer.echo(
             f"error: {len(outcome.failed)} of {outcome.n_tasks} tasks failed ({shown}) — see "
-            f"{outcome.folder / 'tasks'}/*.error.txt; rerun with --resume to retry them",
+            f"{SweepFolder(outcome.folder).tasks_dir}/*{TASK_ERROR_SUFFIX}; "
+            "rerun with --resume to retry them",
             err=True,
         )
         raise typer.Exit(EXIT_FAILED_TASKS)
@@ -304,12 +315,13 @@ def sweep(
             executor=runner,
             resume=resume,
             resume_any_version=resume_any_version,
-            progress=_progress(quiet),
             command=sys.argv,
             notify=warn,
         )
 
-    outcome = execute(run, executor, workers, scheduler, dask_local, report=not no_report)
+    outcome = execute(
+        run, executor, workers, scheduler, dask_local, report=not no_report, progress=_progress(quiet)
+    )
     finish(outcome, quiet, "sweep")
 
 
@@ -381,14 +393,15 @@ def sensitivity(
             executor=runner,
             resume=resume,
             resume_any_version=resume_any_version,
-            progress=_progress(quiet),
             command=sys.argv,
             manifest_extra={"sensitivity": {"method": method, "metric": metric, "difference": difference}},
             finish=write_indices,
             notify=warn,
         )
 
-    outcome = execute(run, executor, workers, scheduler, dask_local, report=not no_report)
+    outcome = execute(
+        run, executor, workers, scheduler, dask_local, report=not no_report, progress=_progress(quiet)
+    )
     finish(outcome, quiet, "sensitivity")
 
 

@@ -7,6 +7,9 @@ that raises does not stop the others: its exception comes back in the outcome. B
 depend only on the task, the caller orders them by task key and gets the same bytes whatever the
 executor and however many workers it has.
 
+Executors only run tasks and hand back outcomes; what a person sees meanwhile (the progress bar)
+is the command line's, lendsim.progress.
+
 Worker processes run one task at a time with numerical libraries limited to one thread each, so
 N workers use N cores and do not fight over them.
 
@@ -33,10 +36,6 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from multiprocessing import get_context
 from typing import Any, Protocol, TypeVar
-
-from rich import progress as rp
-from rich.console import Console
-from rich.text import Text
 
 from lendsim.errors import OptionError
 from lendsim.store import deferred_interrupt
@@ -436,48 +435,3 @@ def make_executor(
         return ProcessExecutor(workers)
     return DaskExecutor(address=scheduler, local_workers=dask_local or workers)
 
-
-class Progress:
-    """A progress bar (tasks done, rate, ETA) on a terminal; silent otherwise or when disabled."""
-
-    def __init__(self, total: int, description: str, enabled: bool = True) -> None:
-        console = Console(stderr=True)
-        self._bar: rp.Progress | None = None
-        if enabled and console.is_terminal and total > 0:
-            self._bar = rp.Progress(
-                rp.TextColumn("{task.description}"),
-                rp.BarColumn(),
-                rp.MofNCompleteColumn(),
-                rp.TextColumn("tasks"),
-                _RateColumn(),
-                rp.TextColumn("ETA"),
-                rp.TimeRemainingColumn(),
-                console=console,
-                transient=False,
-            )
-            self._task_id = self._bar.add_task(description, total=total)
-
-    def advance(self, steps: int = 1) -> None:
-        if self._bar is not None:
-            self._bar.advance(self._task_id, steps)
-
-    def __enter__(self) -> Progress:
-        if self._bar is not None:
-            self._bar.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self._bar is not None:
-            self._bar.stop()
-
-
-class _RateColumn(rp.ProgressColumn):
-    """Tasks per second (or seconds per task when slower than one a second)."""
-
-    def render(self, task: rp.Task) -> Text:
-        speed = task.finished_speed or task.speed
-        if not speed:
-            return Text("…/s")
-        if speed >= 1:
-            return Text(f"{speed:.1f}/s")
-        return Text(f"{1 / speed:.1f} s each")

@@ -25,10 +25,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from lendsim import MODES
-from lendsim.executors import Executor, Outcome, Progress, SerialExecutor
+from lendsim import MODES, metrics
+from lendsim.contract import COMPARISON_COLUMNS
+from lendsim.executors import Executor, Outcome, SerialExecutor
 from lendsim.metrics import headline_names
-from lendsim.statistics import CONFIDENCE, mean_ci, paired_ci
+from lendsim.statistics import CONFIDENCE, clip_interval, mean_ci, paired_ci
 from lendsim.store import build_manifest, task_key, write_run_folder
 
 if TYPE_CHECKING:
@@ -49,15 +50,6 @@ __all__ = [
     "write_run_folder",
 ]
 
-COMPARISON_COLUMNS: tuple[str, ...] = (
-    "metric",
-    "automated_mean",
-    "hitl_mean",
-    "difference",
-    "ci_low",
-    "ci_high",
-    "n_seeds",
-)
 
 Simulator = Callable[..., Any]
 """`simulate(scenario, mode, replication) -> SimulationResult` or a stand-in with its shape."""
@@ -139,14 +131,13 @@ def summary_frame(rows: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
 
 
 def run_tasks(
-    tasks: Sequence[Task], executor: Executor | None, *, progress: bool, description: str
+    tasks: Sequence[Task], executor: Executor | None
 ) -> Iterable[tuple[Task, Outcome]]:
-    """Yield each task's outcome as it finishes, with a progress bar on a terminal."""
+    """Yield each task's outcome as it finishes (in this process when `executor` is None). What is
+    shown meanwhile is the caller's: the command line wraps its executor in a progress bar."""
     context = contextlib.nullcontext(executor) if executor is not None else SerialExecutor()
-    with context as runner, Progress(len(tasks), description, enabled=progress) as bar:
-        for task, outcome in runner.map_unordered(run_task, tasks):
-            bar.advance()
-            yield task, outcome
+    with context as runner:
+        yield from runner.map_unordered(run_task, tasks)
 
 
 # --------------------------------------------------------------------------- comparison
@@ -165,12 +156,14 @@ def paired_comparison(summary_df: pd.DataFrame, confidence: float = CONFIDENCE) 
     """comparison.csv: per headline metric, both modes' means and the paired difference with its CI.
 
     The metrics are the registry's headline metrics, in contract order, read when called; the
-    interval is lendsim.statistics' paired t interval — the same formula as the report's bands.
+    interval is lendsim.statistics' paired t interval — the same formula as the report's bands —
+    clipped to what a difference of the metric can be (within ±1 for a rate).
     """
     rows = []
     for metric in headline_names():
         automated, hitl = paired_values(summary_df, metric)
         difference, low, high = paired_ci(automated, hitl, confidence)
+        low, high = (float(x) for x in clip_interval(low, high, metrics.REGISTRY[metric].difference_range()))
         rows.append(
             {
                 "metric": metric,
@@ -192,7 +185,6 @@ def run_replications(
     scenario: Scenario,
     *,
     executor: Executor | None = None,
-    progress: bool = False,
     simulator: Simulator | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Both modes × `simulation.seeds` replications at point 0 → (summary_df, monthly_df).
@@ -206,7 +198,7 @@ def run_replications(
         for replication in range(scenario.simulation.seeds)
     ]
     results: dict[int, TaskResult] = {}
-    for task, outcome in run_tasks(tasks, executor, progress=progress, description="replications"):
+    for task, outcome in run_tasks(tasks, executor):
         if outcome.error is not None:
             raise outcome.error
         results[task.replication] = outcome.value

@@ -45,6 +45,7 @@ class Settlement:
     written_off_rmb: np.ndarray  # balance removed from the book at default
     repaid: np.ndarray  # closed this month fully repaid
     origination_month: np.ndarray  # cohort of each slot's loan (valid where defaulted or repaid)
+    from_application: np.ndarray  # each slot's loan answers a first decision on an application
 
 
 class LoanBook:
@@ -66,6 +67,9 @@ class LoanBook:
         self.own_share = np.ones(n_borrowers)  # share the platform funds itself
         self.partner = np.full(n_borrowers, -1, dtype=np.int8)  # co-lending partner (−1: none)
         self.risk_weight = np.zeros(n_borrowers)  # regulatory risk weight fixed at origination
+        # Opened on the first decision on a new application (not a drawdown, not an appeal): its
+        # outcome tells whether an approved applicant repaid (lendsim.metrics, false rejection rate).
+        self.from_application = np.zeros(n_borrowers, dtype=bool)
         self.version = 0  # changes whenever balances change (lets readers cache sums)
 
     @property
@@ -83,9 +87,11 @@ class LoanBook:
         own_share: float = 1.0,
         partner: np.ndarray | int = -1,
         risk_weight: np.ndarray | float = 0.0,
+        from_application: np.ndarray | bool = False,
     ) -> None:
         """Open new loans in free slots (the caller guarantees the slots are free)."""
         self.version += 1
+        self.from_application[rows] = from_application
         self.own_share[rows] = own_share
         self.partner[rows] = partner
         self.risk_weight[rows] = risk_weight
@@ -146,6 +152,7 @@ class LoanBook:
             written_off_rmb=written_off,
             repaid=repaid,
             origination_month=self.origination_month.copy(),
+            from_application=self.from_application.copy(),
         )
 
     def _scheduled_principal(self, monthly_rate: np.ndarray) -> np.ndarray:

@@ -4,7 +4,9 @@ Phases report what happened to which borrower rows; the recorder sums it into (m
 cells with `np.bincount`, once per segmentation (kind, score band, sector, region), so recording
 costs a few vectorised passes per flow. Outcomes that are known only later (a loan's default, a
 rejected applicant's counterfactual repayment) are added to the cell of the month the loan was
-originated or the applicant rejected — their cohort. lendsim.metrics turns these sums into rates.
+originated or the applicant rejected — their cohort; an outcome over a fixed horizon is copied
+into its cohort's cell once the horizon has passed (`copy_month`). lendsim.metrics turns these
+sums into rates.
 
 Segment columns are laid out group after group; the first group is the borrower kind
 (consumer, SME), so columns 0 and 1 always are consumers and SMEs.
@@ -70,6 +72,11 @@ class Recorder:
             groups = seg.group_of_row[rows]
             member = groups >= 0
             np.add.at(target, (cohort_month[member], offset + groups[member]), values[member])
+
+    def copy_month(self, source: str, target: str, month: int) -> None:
+        """Set `target` in `month` to what `source` holds there now, in every segment: a cohort's
+        outcome entered once it is known (what `source` gains later does not reach `target`)."""
+        self.flows[target][month] = self.flows[source][month]
 
     def ensure(self, *names: str) -> None:
         """Make sure flows exist even if nothing was ever added (so every column is present)."""

@@ -44,25 +44,34 @@ import pandas as pd
 
 import lendsim
 from lendsim import MODES
+from lendsim.contract import (
+    COMPARISON_FILE,
+    DESIGN_FILE,
+    FOLDER_MARK,
+    MANIFEST_FILE,
+    MONTHLY_FILE,
+    REJECTED_DIR,
+    RUN,
+    RUN_FILES,
+    SCENARIO_FILE,
+    SENSITIVITY,
+    SENSITIVITY_FILE,
+    SUMMARY_FILE,
+    SWEEP_FILE,
+    SWEEP_MARKERS,
+    SWEEP_SUMMARY_FILE,
+    TASK_ERROR_SUFFIX,
+    TASK_NAME,
+    TASK_REASON_SUFFIX,
+    TASK_SUFFIX,
+    TASKS_DIR,
+)
+from lendsim.contract import task_key as task_key  # where experiment and sweep have always found it
 from lendsim.errors import RunFolderError
 
 if TYPE_CHECKING:
     from lendsim.scenario import Scenario
 
-RUN_FILES: tuple[str, ...] = (
-    "summary.csv",
-    "comparison.csv",
-    "monthly.parquet",
-    "scenario.toml",
-    "manifest.json",
-)
-SWEEP_FILES: tuple[str, ...] = (
-    "sweep.parquet",
-    "sweep_summary.csv",
-    "sensitivity.csv",
-    "manifest.json",
-    "report.html",
-)
 MANIFEST_PACKAGES: tuple[str, ...] = (
     "lendsim",
     "mesa",
@@ -77,17 +86,12 @@ MANIFEST_PACKAGES: tuple[str, ...] = (
     "distributed",
 )
 TMP_SUFFIX = ".tmp"
-REPORT_FILE = "report.html"
-RUN_OWNED: tuple[str, ...] = (*RUN_FILES, REPORT_FILE)
+RUN_OWNED: tuple[str, ...] = RUN.files
 """Every file lendsim writes into a run folder: a folder holding anything else is not ours to replace."""
-SWEEP_OWNED: tuple[str, ...] = (*SWEEP_FILES, "design.json")
-FOLDER_MARK = "lendsim_folder"
-"""Key of the mark in manifest.json that says lendsim made the folder, for what, and with which files."""
+SWEEP_OWNED: tuple[str, ...] = SENSITIVITY.files
+"""Every file lendsim writes into a sweep folder; a sensitivity folder is one with its indices added."""
 STAGING_MARK = ".lendsim-writer.tmp"
 """File in a staging folder naming the process that writes it; hidden and .tmp, like any temporary."""
-REJECTED_DIR = "rejected"
-TASK_NAME = re.compile(r"p\d{4,}-r\d{4,}")
-"""task_key(point, replication): p0003-r0007 (more digits past 9999)."""
 
 
 def _current_umask() -> int:
@@ -190,10 +194,16 @@ def _fsync_folder(folder: Path) -> None:
         os.close(descriptor)
 
 
-def write_atomic(path: Path, write: Callable[[Path], None], *, fsync: bool = True) -> Path:
-    """Call `write(tmp)` on a temporary file beside `path`, then rename it to `path`."""
+def write_atomic(
+    path: Path, write: Callable[[Path], None], *, fsync: bool = True, doing: str = "write"
+) -> Path:
+    """Call `write(tmp)` on a temporary file beside `path`, then rename it to `path`.
+
+    The one way lendsim puts a file on disk (data, manifests, task files, the report). An OSError
+    becomes a one-line RunFolderError: "<path>: cannot <doing> — <reason>".
+    """
     path = Path(path)
-    with _folder_errors(path, "write"):
+    with _folder_errors(path, doing):
         path.parent.mkdir(parents=True, exist_ok=True)
         handle, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TMP_SUFFIX, dir=path.parent)
         os.close(handle)
@@ -212,8 +222,8 @@ def write_atomic(path: Path, write: Callable[[Path], None], *, fsync: bool = Tru
     return path
 
 
-def write_text_atomic(path: Path, text: str) -> Path:
-    return write_atomic(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+def write_text_atomic(path: Path, text: str, *, doing: str = "write") -> Path:
+    return write_atomic(path, lambda tmp: tmp.write_text(text, encoding="utf-8"), doing=doing)
 
 
 def write_json_atomic(path: Path, data: Any) -> Path:
@@ -228,6 +238,11 @@ def write_parquet_atomic(path: Path, frame: pd.DataFrame, *, fsync: bool = True)
     return write_atomic(path, lambda tmp: frame.to_parquet(tmp, index=False, engine="pyarrow"), fsync=fsync)
 
 
+_TASK_FILE_KINDS = tuple(
+    suffix.split(".")[1] for suffix in (TASK_SUFFIX, TASK_ERROR_SUFFIX, TASK_REASON_SUFFIX)
+)
+"""'parquet', 'error', 'reason': what follows the key in a task file's name."""
+
 def is_lendsim_temporary(name: str, owned: Sequence[str] = (), *, tasks: bool = False) -> bool:
     """Whether `name` is a temporary that `write_atomic` made for one of the `owned` file names
     (or, with `tasks`, for a task file): `.<name>.<random>.tmp`."""
@@ -236,12 +251,7 @@ def is_lendsim_temporary(name: str, owned: Sequence[str] = (), *, tasks: bool = 
     if any(name.startswith(f".{own}.") for own in owned):
         return True
     parts = name[1:].split(".", 2)  # p0001-r0002, parquet | error | reason, <rest>.tmp
-    return (
-        tasks
-        and len(parts) == 3
-        and bool(TASK_NAME.fullmatch(parts[0]))
-        and parts[1] in ("parquet", "error", "reason")
-    )
+    return tasks and len(parts) == 3 and bool(TASK_NAME.fullmatch(parts[0])) and parts[1] in _TASK_FILE_KINDS
 
 
 def remove_stale_temporaries(folder: Path, owned: Sequence[str] = (), *, tasks: bool = False) -> None:
@@ -343,7 +353,7 @@ def build_manifest(
     seeds: Sequence[int] | None = None,
     **extra: Any,
 ) -> dict[str, Any]:
-    """The manifest.json of a run or sweep folder (keys in CONTRACT.md); `extra` keys are appended.
+    """The manifest.json of a run or sweep folder (lendsim.contract.MANIFEST_KEYS, then `extra`).
 
     `started_at`/`finished_at` are datetimes or `time.time()` floats; `seeds` defaults to the
     replication indices 0..simulation.seeds-1; `command` defaults to sys.argv.
@@ -453,7 +463,7 @@ def foreign_entries(folder: Path, owned: Sequence[str]) -> list[str]:
 def folder_mark(folder: Path) -> dict[str, Any] | None:
     """The lendsim mark in `folder/manifest.json` (kind, files, id), or None if there is none."""
     try:
-        manifest = json.loads((Path(folder) / "manifest.json").read_text(encoding="utf-8"))
+        manifest = json.loads((Path(folder) / MANIFEST_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
     mark = manifest.get(FOLDER_MARK) if isinstance(manifest, dict) else None
@@ -634,11 +644,11 @@ def write_run_folder(
         remove_stale_staging(out_dir.parent)
         staging = _new_staging(out_dir)
         try:
-            summary_df.to_csv(staging / "summary.csv", index=False)
-            comparison_df.to_csv(staging / "comparison.csv", index=False)
-            monthly_df.to_parquet(staging / "monthly.parquet", index=False, engine="pyarrow")
-            (staging / "scenario.toml").write_text(toml_text, encoding="utf-8")
-            (staging / "manifest.json").write_text(
+            summary_df.to_csv(staging / SUMMARY_FILE, index=False)
+            comparison_df.to_csv(staging / COMPARISON_FILE, index=False)
+            monthly_df.to_parquet(staging / MONTHLY_FILE, index=False, engine="pyarrow")
+            (staging / SCENARIO_FILE).write_text(toml_text, encoding="utf-8")
+            (staging / MANIFEST_FILE).write_text(
                 json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
             )
             for name in RUN_FILES:
@@ -689,11 +699,6 @@ def describe_interrupted_run(out_dir: Path, run_id: str) -> str:
 
 
 # --------------------------------------------------------------------------- sweep folder
-
-
-def task_key(point: int, replication: int) -> str:
-    """File-name key of a sweep task, e.g. p0003-r0007."""
-    return f"p{point:04d}-r{replication:04d}"
 
 
 STAMP_KEYS = {
@@ -758,20 +763,30 @@ def _first_line(error: BaseException) -> str:
 
 
 class SweepFolder:
-    """The files of a sweep folder: design.json, tasks/<key>.parquet (+ .error.txt),
-    tasks/rejected/ (task files set aside, with their reason), final files."""
+    """The files of a sweep (or sensitivity) folder: design.json, tasks/<key>.parquet (+ .error.txt),
+    tasks/rejected/ (task files set aside, with their reason), and the final files — written by
+    lendsim.sweep and read by the report through the same paths (names from lendsim.contract)."""
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
-        self.tasks_dir = self.path / "tasks"
+        self.tasks_dir = self.path / TASKS_DIR
         self.rejected_dir = self.tasks_dir / REJECTED_DIR
-        self.design_path = self.path / "design.json"
+        self.design_path = self.path / DESIGN_FILE
+        self.sweep_path = self.path / SWEEP_FILE
+        self.summary_path = self.path / SWEEP_SUMMARY_FILE
+        self.sensitivity_path = self.path / SENSITIVITY_FILE
+        self.manifest_path = self.path / MANIFEST_FILE
+        self.scenario_path = self.path / SCENARIO_FILE
 
     def task_path(self, key: str) -> Path:
-        return self.tasks_dir / f"{key}.parquet"
+        return self.tasks_dir / f"{key}{TASK_SUFFIX}"
 
     def error_path(self, key: str) -> Path:
-        return self.tasks_dir / f"{key}.error.txt"
+        return self.tasks_dir / f"{key}{TASK_ERROR_SUFFIX}"
+
+    def is_sweep(self) -> bool:
+        """Whether the folder holds a sweep's results (a summary or the rows behind it)."""
+        return any((self.path / name).exists() for name in SWEEP_MARKERS)
 
     def exists_nonempty(self) -> bool:
         return self.path.is_dir() and any(self.path.iterdir())
@@ -794,9 +809,9 @@ class SweepFolder:
             return set()
         with _folder_errors(self.tasks_dir, "list finished tasks"):
             return {
-                p.name.removesuffix(".parquet")
-                for p in self.tasks_dir.glob("p*.parquet")
-                if TASK_NAME.fullmatch(p.name.removesuffix(".parquet")) and p.is_file()
+                p.name.removesuffix(TASK_SUFFIX)
+                for p in self.tasks_dir.glob(f"p*{TASK_SUFFIX}")
+                if TASK_NAME.fullmatch(p.name.removesuffix(TASK_SUFFIX)) and p.is_file()
             }
 
     def write_task(self, key: str, frame: pd.DataFrame, stamp: TaskStamp) -> None:
@@ -836,14 +851,15 @@ class SweepFolder:
         only copy of something), with a .reason.txt beside it; return where it went."""
         with _folder_errors(self.tasks_dir, "set a task file aside"):
             self.rejected_dir.mkdir(exist_ok=True)
-            target = self.rejected_dir / f"{key}.parquet"
+            target = self.rejected_dir / f"{key}{TASK_SUFFIX}"
             number = 1
-            while target.exists() or target.with_suffix(".reason.txt").exists():
-                target = self.rejected_dir / f"{key}.{number}.parquet"
+            while target.exists() or target.with_suffix(TASK_REASON_SUFFIX).exists():
+                target = self.rejected_dir / f"{key}.{number}{TASK_SUFFIX}"
                 number += 1
             os.replace(self.task_path(key), target)
             stamp = datetime.now(tz=UTC).isoformat(timespec="seconds")
-            write_text_atomic(target.with_suffix(".reason.txt"), f"{key}: {reason}\nset aside at {stamp}\n")
+            reason_text = f"{key}: {reason}\nset aside at {stamp}\n"
+            write_text_atomic(target.with_suffix(TASK_REASON_SUFFIX), reason_text)
         return target
 
     def read_tasks(self, keys: Sequence[str]) -> pd.DataFrame:

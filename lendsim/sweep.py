@@ -28,7 +28,6 @@ import math
 import re
 import sys
 import time
-import tomllib
 import warnings
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
@@ -44,6 +43,7 @@ from lendsim.errors import OptionError, RunFolderError, ScenarioError
 from lendsim.executors import Executor, Outcome
 from lendsim.experiment import Simulator, Task, TaskResult, mean_ci, run_tasks
 from lendsim.metrics import HEADLINE_METRICS
+from lendsim.scenario.loader import parse_value
 from lendsim.store import (
     CodeVersion,
     Interrupted,
@@ -73,14 +73,6 @@ DEFAULT_SAMPLES = {"morris": 10, "sobol": 64}
 
 
 # --------------------------------------------------------------------------- option parsing
-
-
-def parse_literal(text: str) -> Any:
-    """A value as a TOML literal (560, 0.5, true, "x", [1, 2]); a bare word stays a string."""
-    try:
-        return tomllib.loads(f"value = {text}")["value"]
-    except tomllib.TOMLDecodeError:
-        return text.strip()
 
 
 def _split_key(option: str, spec: str) -> tuple[str, str]:
@@ -113,7 +105,7 @@ def _split_list(text: str) -> list[str]:
 
 
 def _number(option: str, spec: str, text: str) -> int | float:
-    value = parse_literal(text)
+    value = parse_value(text)
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise OptionError(f"{option} {spec} — {text!r} is not a number")
     return value
@@ -153,7 +145,7 @@ def parse_grid(spec: str, option: str = "--grid") -> GridAxis:
     if rest.count(":") == 2 and "," not in rest and not rest.startswith(("[", '"', "'")):
         values: list[Any] = _range_values(option, spec, rest)
     else:
-        values = [parse_literal(v) for v in _split_list(rest)]
+        values = [parse_value(v) for v in _split_list(rest)]
         if any(v == "" for v in values):
             raise OptionError(f"{option} {spec} — empty value in the list")
     if len(set(map(repr, values))) != len(values):
@@ -519,7 +511,6 @@ def run_sweep(
     executor: Executor | None = None,
     resume: bool = False,
     resume_any_version: bool = False,
-    progress: bool = False,
     simulator: Simulator | None = None,
     command: Sequence[str] | None = None,
     manifest_extra: Mapping[str, Any] | None = None,
@@ -556,7 +547,7 @@ def run_sweep(
         finished = folder.finished_keys()
         todo = [task for task in all_tasks if task.key not in finished]
         simulate_s = 0.0
-        results = run_tasks(todo, executor, progress=progress, description="sweep")
+        results = run_tasks(todo, executor)
         with contextlib.closing(iter(results)) as landing:  # closed (pool stopped) even on Ctrl-C
             for task, outcome in landing:
                 stamp = TaskStamp(task.key, hashes[task.point], *current)
@@ -606,8 +597,8 @@ def finish_sweep(
     failed = [t.key for t in ordered if t.key not in finished]
     sweep_df = sweep_table(folder.read_tasks(done_keys), design)
     summary_df = sweep_summary(sweep_df, design.parameters)
-    write_parquet_atomic(folder.path / "sweep.parquet", sweep_df)
-    write_csv_atomic(folder.path / "sweep_summary.csv", summary_df)
+    write_parquet_atomic(folder.sweep_path, sweep_df)
+    write_csv_atomic(folder.summary_path, summary_df)
     outcome = SweepOutcome(
         folder.path, len(all_tasks), n_run, failed, sweep_df, summary_df, 0.0, simulate_s, vetting.set_aside
     )
@@ -627,7 +618,7 @@ def finish_sweep(
         **({"task_code_versions": versions} if len(versions) > 1 else {}),
         **dict(manifest_extra or {}),
     )
-    write_json_atomic(folder.path / "manifest.json", manifest)
+    write_json_atomic(folder.manifest_path, manifest)
     outcome.wall_time_s = manifest["wall_time_s"]
     return outcome
 
@@ -644,7 +635,15 @@ def sweep_table(task_rows: pd.DataFrame, design: Design) -> pd.DataFrame:
 
 
 def sweep_summary(sweep_df: pd.DataFrame, parameters: Sequence[str]) -> pd.DataFrame:
-    """sweep_summary.csv: per point × (automated, hitl, difference) the mean and 95 % CI of each metric."""
+    """sweep_summary.csv: per point × (automated, hitl, difference) the mean and 95 % CI of each metric.
+
+    The CI is the t interval of lendsim.statistics (paired by seed for the difference), clipped to
+    what the metric can take as the registry declares it: an approval rate's band stays in [0, 1],
+    a difference of rates in [−1, 1], a count above 0.
+    """
+    from lendsim.metrics import REGISTRY  # read when called: a registry extended at run time counts
+    from lendsim.statistics import clip_interval
+
     rows = []
     for point, group in sweep_df.groupby("point", sort=True):
         params = {p: group[p].iloc[0] for p in parameters}
@@ -660,6 +659,10 @@ def sweep_summary(sweep_df: pd.DataFrame, parameters: Sequence[str]) -> pd.DataF
                 if len(values) == 0:
                     continue
                 mean, low, high = mean_ci(values.to_numpy())
+                definition = REGISTRY.get(metric)
+                if definition is not None:
+                    span = definition.difference_range() if mode == DIFFERENCE else definition.value_range()
+                    low, high = (float(end) for end in clip_interval(low, high, span))
                 row |= {f"{metric}_mean": mean, f"{metric}_ci_low": low, f"{metric}_ci_high": high}
             rows.append(row)
     columns = ["point", *parameters, "mode"] + [
@@ -778,7 +781,7 @@ def sensitivity_table(
 
 
 def write_sensitivity(folder: Path, table: pd.DataFrame) -> Path:
-    return write_csv_atomic(Path(folder) / "sensitivity.csv", table)
+    return write_csv_atomic(SweepFolder(folder).sensitivity_path, table)
 
 
 __all__ = [
@@ -792,7 +795,6 @@ __all__ = [
     "grid_design",
     "lhs_design",
     "parse_grid",
-    "parse_literal",
     "parse_range",
     "parse_sample",
     "prepare_folder",

@@ -20,6 +20,8 @@ SMALL = [
     "population.smes.count=400",
     "--set",
     "underwriting.hitl.reviewers=1",
+    "--set",
+    "simulation.default_horizon_months=6",
     "--months",
     "12",
 ]

@@ -23,7 +23,8 @@ RUNS_IN_ONE_PROCESS = textwrap.dedent(
     from lendsim.simulate import simulate
 
     scenario = load_scenario(sys.argv[1], ["population.consumers.count=20000",
-                                           "population.smes.count=4000", "simulation.months=12"])
+                                           "population.smes.count=4000", "simulation.months=12",
+                                           "simulation.default_horizon_months=6"])
     for i in range(16):
         if i % 4 == 3:
             evaluate(scenario, seed=i)  # both modes through the path outside tools use
@@ -53,7 +54,13 @@ def test_peak_memory_stays_flat_over_sixteen_simulations_in_one_process():
 
 def test_a_model_nobody_holds_is_freed():
     scenario = load_scenario(
-        BASELINE, ["population.consumers.count=300", "population.smes.count=60", "simulation.months=2"]
+        BASELINE,
+        [
+            "population.consumers.count=300",
+            "population.smes.count=60",
+            "simulation.months=2",
+            "simulation.default_horizon_months=1",
+        ],
     )
     model = LendingMarket(scenario, "hitl").run()
     alive = weakref.ref(model)

@@ -2,8 +2,10 @@
 
 Each open loan asks for its instalment plus arrears; the borrower pays what this month's cash flow
 and savings allow (lendsim.loans); whatever is left tops up savings, up to a cap. Loans at 90+ dpd
-default and are written off at the scenario's LGD. After collection the partner banks review their
-appetite on the losses of their co-lent book, and the book's month-end position is taken.
+default and are written off at the scenario's LGD: the loss falls on the whole co-lent book, the
+platform bearing its own-funded share of each loan and the partner bank the rest. After collection
+the partner banks review their appetite on the losses of their co-lent book, and the book's
+month-end position is taken.
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ class Collection:
     settled: Settlement
     was_open: np.ndarray  # loans open before collection
     defaulted: np.ndarray  # loans that defaulted this month
-    credit_losses_rmb: np.ndarray  # per defaulted loan: write-off × LGD
+    credit_losses_rmb: np.ndarray  # per defaulted loan: write-off × LGD (the whole co-lent loan)
+    own_credit_losses_rmb: np.ndarray  # per defaulted loan: the platform's own-funded share of it
     book_start_rmb: float  # outstanding before collection
     own_book_start_rmb: float  # own-funded part of it
 
@@ -39,6 +42,7 @@ def collect(book: LoanBook, b: BorrowerTable, funding: Funding, lgd: float, mont
         was_open=was_open,
         defaulted=defaulted,
         credit_losses_rmb=lgd * settled.written_off_rmb[defaulted],
+        own_credit_losses_rmb=lgd * book.own_share[defaulted] * settled.written_off_rmb[defaulted],
         book_start_rmb=book_start,
         own_book_start_rmb=own_start,
     )

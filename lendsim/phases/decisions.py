@@ -9,7 +9,7 @@ elsewhere. Where the engine priced a request, `Rationing` keeps the supply the c
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 
 import numpy as np
 
@@ -35,6 +35,7 @@ class Decisions:
     is_drawdown: np.ndarray
     on_appeal: np.ndarray
     reviewed: np.ndarray
+    reapplication: np.ndarray  # a fresh application from a borrower rejected before (set by conclude)
 
     @classmethod
     def concatenate(cls, parts: list[Decisions]) -> Decisions:
@@ -68,6 +69,7 @@ def decided(
         apps.is_drawdown.copy(),
         np.full(n, on_appeal),
         np.full(n, reviewed),
+        np.zeros(n, dtype=bool),
     )
 
 
@@ -106,10 +108,14 @@ def automated(apps: QueuedApplications, engine: Engine) -> tuple[Decisions, Rati
 
 @dataclass(frozen=True)
 class MonthDecisions:
-    """All of the month's decisions, and which of them answer a reapplication after a rejection."""
+    """All of the month's decisions, with those that answer a reapplication after a rejection flagged."""
 
     decisions: Decisions
-    reapplication: np.ndarray  # mask: a fresh application from a borrower rejected before
+
+    @property
+    def reapplication(self) -> np.ndarray:
+        """Mask: a fresh application from a borrower rejected before."""
+        return self.decisions.reapplication
 
 
 def conclude(
@@ -124,4 +130,5 @@ def conclude(
     b.last_rejection[rows[apps & ~d.approved]] = d.reason[apps & ~d.approved]
     b.last_rejection[rows[d.approved & ~d.is_drawdown]] = 0
     fresh = (d.application_month == month) & ~d.is_drawdown & ~d.on_appeal
-    return MonthDecisions(d, fresh & np.isin(d.borrower, reapplied))
+    # Carried by each decision so that origination can tell which reapplications got credit.
+    return MonthDecisions(replace(d, reapplication=fresh & np.isin(d.borrower, reapplied)))

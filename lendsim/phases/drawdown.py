@@ -2,10 +2,12 @@
 
 A line was granted once; each drawdown runs the checks again: policy, requests concentrated in a
 short window, an anomaly flag on the account's behaviour (more often on weaker borrowers), the
-score against today's cutoff — unless a reviewer granted the line, whose judgement on the score
-stands — a tighter cutoff in peak months, and the rate cap. The first failing check, in that order
-of priority, names the refusal. Nothing here draws from a sequential stream: the anomaly flag is a
-keyed uniform, the same in both modes.
+score against today's cutoff, a tighter cutoff in peak months, and the rate cap. The first failing
+check, in that order of priority, names the refusal. A line a reviewer granted faces the same
+checks unless the scenario lets the reviewer's judgement on the score stand
+(`underwriting.drawdown.reviewed_lines_skip_score_check`): then it skips the score check, and
+part of HITL's lower refusal rate is that bypass rather than better judgement. Nothing here draws
+from a sequential stream: the anomaly flag is a keyed uniform, the same in both modes.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ def draw_down(
     offer = engine.offer(rows, apps.requested_rmb)
     tilt = cfg.anomaly_quality_tilt
     flag_prob = cfg.anomaly_flag_rate * np.exp(-tilt * b.quality[rows] - 0.5 * tilt**2)
+    score_checked = ~b.reviewed_line[rows] if cfg.reviewed_lines_skip_score_check else True
     reason = refusal_reason(
         [
             (engine.restricted(rows), Refusal.POLICY),
@@ -44,7 +47,7 @@ def draw_down(
                 Refusal.CONCENTRATION,
             ),
             (events.uniform(ANOMALY, engine.month, rows) < flag_prob, Refusal.ANOMALY),
-            ((score < cutoff) & ~b.reviewed_line[rows], Refusal.SCORE),
+            ((score < cutoff) & score_checked, Refusal.SCORE),
             (
                 in_peak & (cfg.peak_tightening_points > 0) & (score < cutoff + cfg.peak_tightening_points),
                 Refusal.TIGHTENING,

@@ -25,6 +25,8 @@ from lendsim.underwriting.engine import Engine
 @dataclass(frozen=True)
 class Origination:
     binding: str  # the constraint that set the lending room
+    approved: Decisions  # this month's approvals, before the lending room
+    offered: np.ndarray  # mask over them: credit actually offered (a loan of more than 0 opened)
     approved_borrower: np.ndarray
     lost_rmb: np.ndarray  # per approved decision: what the lending room cut
     borrower: np.ndarray  # loans opened
@@ -91,6 +93,7 @@ def originate(
         own_share=own_share,
         partner=funding.assign_partners(book, rows, month),
         risk_weight=risk_weights(engine, funding, rows, f.term_months),
+        from_application=~f.is_drawdown & ~f.on_appeal,
     )
     new_lines = rows[~f.is_drawdown]
     if rules.drawdown.credit_lines:
@@ -100,6 +103,8 @@ def originate(
         b.reviewed_line[new_lines] = f.reviewed[~f.is_drawdown]
     return Origination(
         binding=binding,
+        approved=d,
+        offered=funded & (scaled > 0),
         approved_borrower=d.borrower,
         lost_rmb=d.amount_rmb - scaled,
         borrower=rows,

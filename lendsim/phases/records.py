@@ -50,6 +50,7 @@ class MonthlyRecords:
 
     def __init__(self, scenario: Scenario, borrowers: BorrowerTable) -> None:
         self.borrowers = borrowers
+        self.default_horizon_months = scenario.simulation.default_horizon_months
         self.score_bands = Segmentation(SCORE_BANDS, score_band(borrowers.score))
         sectors = tuple(f"sector:{s.name}" for s in scenario.population.smes.sectors)
         regions = tuple(f"region:{r.name}" for r in scenario.population.regions)
@@ -87,7 +88,9 @@ class MonthlyRecords:
     @add.register(AccountChanges)
     def _account_changes(self, changes: AccountChanges, month: int) -> None:
         for change in changes.changes:
-            if change.cause is not None:
+            if change.grace:  # an appeal's grace period at work: a count of its own, not a freeze
+                self.recorder.add(change.grace, month, change.rows)
+            elif change.cause is not None:
                 self.recorder.add(column("frozen", change.cause), month, change.rows)
                 self.recorder.add("frozen_accounts", month, change.rows)
             else:
@@ -109,6 +112,10 @@ class MonthlyRecords:
         rec.add("failed_attempts", month, rows, processed.failed_attempts.astype(float))
         for cause in Failure:
             rec.add(column("failed", cause), month, rows[processed.lost_cause == cause])
+        # Processing capacity binds when requests are lost to overload: what they asked for is lost.
+        overload = processed.lost_cause == Failure.OVERLOAD
+        asked_rmb = requests.apps.requested_rmb
+        rec.add("supply_lost_processing_capacity", month, rows[overload], asked_rmb[overload])
 
     @add.register(AccountChecks)
     def _account_checks(self, checks: AccountChecks, month: int) -> None:
@@ -132,6 +139,9 @@ class MonthlyRecords:
     def _review(self, review: ReviewMonth, month: int) -> None:
         rec, rows = self.recorder, review.reviewed.borrower
         rec.add("review_abandoned", month, review.abandoned)
+        # An application abandoned in the queue is decided this month, and not approved.
+        rec.add("abandoned_applications", month, review.abandoned_applications)
+        rec.add("applications_decided", month, review.abandoned_applications)
         rec.add("appeals_dropped", month, review.dropped_appeals)
         rec.add("reviews_done", month, rows)
         rec.add("appeals_reviewed", month, rows[review.reviewed.kind != APPLICATION])
@@ -139,6 +149,16 @@ class MonthlyRecords:
         rec.add("review_cost", month, rows, np.full(rows.size, review.cost_per_review_rmb))
         self.add(review.changes, month)
         rec.add("review_queue", month, review.waiting)
+        # Reviewer capacity binds when the queue overflows: applications wait, give up or fall back to
+        # the engine. It costs what the applications that gave up asked for, and what those that fell
+        # back asked for where the engine then rejected them on its own judgement (policy and the
+        # rate cap would have turned them down under review too, and count as their own constraints).
+        fallback = review.fallback
+        rec.add("review_fallback", month, fallback.borrower)
+        judged = ~fallback.approved & ~np.isin(fallback.reason, (Rejection.POLICY, Rejection.RATE_CAP))
+        lost = "supply_lost_reviewer_capacity"
+        rec.add(lost, month, review.abandoned_applications, review.abandoned_requested_rmb)
+        rec.add(lost, month, fallback.borrower[judged], fallback.requested_rmb[judged])
         self._reviewed(review.first, month)
         self._reviewed(review.appeals, month)
         self._rationing(review.fallback_rationing, month)
@@ -149,7 +169,7 @@ class MonthlyRecords:
         rows, first = d.borrower, ~d.on_appeal
         apps, draws = first & ~d.is_drawdown, first & d.is_drawdown
         rec.add("applications_decided", month, rows[apps])
-        rec.add("approved", month, rows[apps & d.approved])
+        # Approvals count where credit was offered: recorded after origination (_origination).
         rec.add("rejected", month, rows[apps & ~d.approved])
         for code in Rejection:
             rec.add(column("rejected", code), month, rows[apps & (d.reason == code)])
@@ -158,18 +178,23 @@ class MonthlyRecords:
         for code in Refusal:
             rec.add(column("refused", code), month, rows[draws & (d.reason == code)])
         # Appeal outcomes count in the month the appealed decision was made (when the appeal was filed).
-        upheld = d.on_appeal & ~d.is_drawdown & d.approved
-        rec.add_cohort("approved_on_appeal", d.application_month[upheld], rows[upheld])
         overturned = d.on_appeal & d.is_drawdown & d.approved
         rec.add_cohort("refusals_overturned", d.application_month[overturned], rows[overturned])
-        again = month_decisions.reapplication
-        rec.add("reapplications", month, rows[again])
-        rec.add("reapplications_approved", month, rows[again & d.approved])
+        rec.add("reapplications", month, rows[month_decisions.reapplication])
 
     @add.register(Origination)
     def _origination(self, o: Origination, month: int) -> None:
         rec, rows = self.recorder, o.borrower
         rec.set_platform("own_funding_share", month, o.own_funding_share)
+        # An approval counts only where credit was offered (a loan of more than 0 opened after every
+        # constraint); an approval the lending room scaled below the minimum loan is counted apart.
+        a, offered = o.approved, o.offered
+        first = ~a.on_appeal & ~a.is_drawdown
+        rec.add("approved", month, a.borrower[first & offered])
+        rec.add("approved_unfunded", month, a.borrower[first & ~offered])
+        upheld = a.on_appeal & ~a.is_drawdown & offered  # in the month of the decision appealed
+        rec.add_cohort("approved_on_appeal", a.application_month[upheld], a.borrower[upheld])
+        rec.add("reapplications_approved", month, a.borrower[a.reapplication & offered])
         rec.add(f"supply_lost_{o.binding}", month, o.approved_borrower, o.lost_rmb)
         rec.add("loans_originated", month, rows)
         rec.add("volume_originated", month, rows, o.amount_rmb)
@@ -186,9 +211,25 @@ class MonthlyRecords:
         rec.add("principal_repaid_rmb", month, was_open, settled.principal_paid_rmb[was_open])
         rec.add("interest_income_rmb", month, was_open, settled.interest_paid_rmb[was_open])
         rec.add("write_offs_rmb", month, defaulted, settled.written_off_rmb[defaulted])
-        rec.add("credit_losses", month, defaulted, c.credit_losses_rmb)
+        rec.add("credit_losses", month, defaulted, c.credit_losses_rmb)  # the whole co-lent book's
+        rec.add("platform_credit_losses_rmb", month, defaulted, c.own_credit_losses_rmb)  # its own share
         rec.add("defaults", month, defaulted)
         rec.add_cohort("cohort_defaults", settled.origination_month[defaulted], defaulted)
+        # Approved applicants' outcome, by the rule the shadow book applies to rejected ones: the
+        # loan repaid in full (would repay) or defaulted, counted in the cohort of the decision.
+        closed = settled.from_application & (settled.repaid | settled.defaulted)
+        resolved = np.flatnonzero(closed)
+        repaid = np.flatnonzero(closed & settled.repaid)
+        rec.add_cohort("approvals_tracked", settled.origination_month[resolved], resolved)
+        rec.add_cohort("approvals_repaid", settled.origination_month[repaid], repaid)
+        rec.add_cohort("applicants_would_repay", settled.origination_month[repaid], repaid)
+        # The cohort the default horizon has just passed is seasoned: its defaults within the
+        # horizon are all known now, and enter the default rate (later ones never do).
+        cohort = month - self.default_horizon_months
+        if cohort >= 1:
+            rec.copy_month("cohort_loans", "seasoned_loans", cohort)
+            rec.copy_month("cohort_defaults", "seasoned_defaults", cohort)
+            rec.set_platform("cohort_seasoned", cohort, 1.0)
         rec.add("missed_payments", month, np.flatnonzero(settled.missed))
         rec.add("payments_due", month, np.flatnonzero(settled.missed | settled.clean))
 
@@ -197,6 +238,8 @@ class MonthlyRecords:
         rec, rejection, repaid = self.recorder, ~s.is_refusal, s.repaid
         rec.add_cohort("rejections_tracked", s.cohort_month[rejection], s.borrower[rejection])
         rec.add_cohort("false_rejections", s.cohort_month[rejection & repaid], s.borrower[rejection & repaid])
+        would_repay = rejection & repaid
+        rec.add_cohort("applicants_would_repay", s.cohort_month[would_repay], s.borrower[would_repay])
         rec.add_cohort("refusals_tracked", s.cohort_month[s.is_refusal], s.borrower[s.is_refusal])
         refusal_repaid = s.is_refusal & repaid
         rec.add_cohort("false_refusals", s.cohort_month[refusal_repaid], s.borrower[refusal_repaid])
@@ -213,6 +256,9 @@ class MonthlyRecords:
             ("operating_cost_rmb", p.operating_cost_rmb),
             ("nonstandard_funding_rmb", p.nonstandard_funding_rmb),
             ("abs_funding_rmb", p.abs_funding_rmb),
+            ("platform_review_cost_rmb", p.platform_review_cost_rmb),
+            ("partner_review_cost_rmb", p.partner_review_cost_rmb),
+            ("partner_funding_cost_rmb", p.partner_funding_cost_rmb),
         ):
             self.recorder.set_platform(name, month, value)
 
@@ -245,3 +291,4 @@ class MonthlyRecords:
         rec.set_platform("leverage", month, i.leverage)
         rec.set_platform("max_leverage", month, i.max_leverage)
         rec.set_platform("regulator_breach", month, float(i.breach))
+        rec.set_platform("rwa_rmb", month, i.rwa_rmb)

@@ -2,11 +2,12 @@
 
 The queue holds applications routed to review and appeals filed last month (lendsim.phases.month_end).
 The team reviews as many as its capacity allows, first come first served; the rest wait (and may
-give up) or fall back to the engine. A reviewed application or credit appeal is decided on the
-reviewer's noisy look at hidden quality, within the same risk appetite as the engine, never where
-policy closes the sector or the rate cap rations it; the term may be set to fit cash flow. A
-reviewed freeze appeal lifts a freeze that is a false alarm or a score freeze on a sound borrower.
-The review stream is drawn in a fixed order: freeze appeals, then applications, then credit appeals.
+give up: an application abandoned is decided, and not approved) or fall back to the engine. A
+reviewed application or credit appeal is decided on the reviewer's noisy look at hidden quality,
+within the same risk appetite as the engine, never where policy closes the sector or the rate cap
+rations it; the term may be set to fit cash flow. A reviewed freeze appeal lifts a freeze that is
+a false alarm or a score freeze on a sound borrower. The review stream is drawn in a fixed order:
+freeze appeals, then applications, then credit appeals.
 """
 
 from __future__ import annotations
@@ -51,6 +52,8 @@ class ReviewMonth:
     cost_by_kind_rmb: np.ndarray  # consumers' and SMEs' reviews
     cost_per_review_rmb: float
     abandoned: np.ndarray  # gave up waiting
+    abandoned_applications: np.ndarray  # of those, new applications: decided, and not approved
+    abandoned_requested_rmb: np.ndarray  # what those applications asked for (supply reviewers cost)
     dropped_appeals: np.ndarray  # appeals beyond capacity with fallback overflow
     waiting: np.ndarray  # still in the queue
     first: Reviewed  # applications
@@ -76,7 +79,9 @@ def decide_reviewed(
     offer = engine.offer(rows, apps.requested_rmb)
     policy = engine.restricted(rows)
     rationed = offer.rationed
-    approved = reviewer_approves(engine, rows, rng, cfg.soft_info_noise) & ~policy & ~rationed
+    judged_sound = reviewer_approves(engine, rows, rng, cfg.soft_info_noise)
+    approved = judged_sound & ~policy & ~rationed
+    rate_capped = judged_sound & ~policy & rationed
     amount = np.where(
         apps.is_drawdown, np.minimum(apps.requested_rmb, b.line_limit_rmb[rows]), offer.amount_rmb
     )
@@ -96,7 +101,15 @@ def decide_reviewed(
     )
     return Reviewed(
         decided(apps, approved, amount, offer.apr, term, reason, on_appeal, reviewed=True),
-        Rationing.of(apps, offer, rationed & ~policy),
+        # The caps cost supply only where the reviewer lends (loan caps) or would have lent (the
+        # rate cap): one it declines anyway was not rationed by the cap, as the engine counts only
+        # applicants that pass its cutoff.
+        Rationing(
+            rows[approved],
+            offer.capped_rmb[approved],
+            rows[rate_capped],
+            offer.amount_rmb[rate_capped],
+        ),
         rows[approved & ~offer.approved],
         rows[~approved & offer.approved],
     )
@@ -141,6 +154,8 @@ def review(queue: ReviewQueue, engine: Engine, rng: np.random.Generator, account
         cost_by_kind_rmb=cost_by_kind,
         cost_per_review_rmb=cfg.cost_per_review_rmb,
         abandoned=outcome.abandoned.borrower,
+        abandoned_applications=outcome.abandoned.borrower[outcome.abandoned.kind == APPLICATION],
+        abandoned_requested_rmb=outcome.abandoned.requested_rmb[outcome.abandoned.kind == APPLICATION],
         dropped_appeals=overflow.borrower[overflow.kind != APPLICATION],
         waiting=queue.waiting.borrower,
         first=first,

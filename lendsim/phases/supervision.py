@@ -12,10 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from lendsim.capital import capital_ratio
 from lendsim.regulation import ACTION_LEVELS, GROWTH_CAP, NO_ACTION, SUSPENSION, WARNING, RulesInForce
 from lendsim.scenario.schema import Regulation
-
-MAX_REPORTED_RATIO = 1.0
 
 
 @dataclass(frozen=True)
@@ -41,25 +40,27 @@ def rule(regulation: Regulation, escalation: int, month: int) -> Ruling:
 
 @dataclass(frozen=True)
 class Inspection:
-    capital_ratio: float
+    capital_ratio: float  # uncapped; 0 with no risk-weighted book (lendsim.capital.capital_ratio)
     required_capital_ratio: float
     leverage: float
     max_leverage: float
     breach: bool
+    rwa_rmb: float = 0.0  # the risk-weighted own book the ratio divides by
 
 
 def inspect(law: RulesInForce, capital_rmb: float, rwa_rmb: float, own_book_rmb: float) -> Inspection:
-    """Capital ratio and leverage against the limits in force."""
-    if capital_rmb <= 0:
-        ratio = 0.0  # no net assets: in breach whatever the book
-    else:
-        ratio = MAX_REPORTED_RATIO if rwa_rmb <= 0 else min(capital_rmb / rwa_rmb, MAX_REPORTED_RATIO)
+    """Capital ratio (uncapped) and leverage against the limits in force."""
+    ratio = capital_ratio(capital_rmb, rwa_rmb)
+    if capital_rmb <= 0:  # no net assets: short of capital whatever the book
+        short = law.min_capital_ratio > 0
+    else:  # with no risk-weighted book, no capital is needed
+        short = rwa_rmb > 0 and ratio < law.min_capital_ratio
     if capital_rmb > 0:
         leverage = own_book_rmb / capital_rmb
     else:  # capital gone: far beyond any cap
         leverage = 0.0 if own_book_rmb == 0 else 10.0 * law.max_leverage
-    breach = ratio < law.min_capital_ratio or leverage > law.max_leverage
-    return Inspection(ratio, law.min_capital_ratio, leverage, law.max_leverage, breach)
+    breach = short or leverage > law.max_leverage
+    return Inspection(ratio, law.min_capital_ratio, leverage, law.max_leverage, breach, rwa_rmb)
 
 
 def escalation(months_in_breach: int, cure_months: int) -> int:

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from lendsim.report.folders import RunFolder, read_folder
+from lendsim.contract import REPORT_FILE
+from lendsim.report.folders import RunContents, read_folder
 from lendsim.report.i18n import check_lang
-from lendsim.report.page import write_atomically
 from lendsim.report.run import run_page
 from lendsim.report.sweep import sweep_page
-
-REPORT_FILE = "report.html"
+from lendsim.store import write_text_atomic
 
 __all__ = ["REPORT_FILE", "build_report"]
 
@@ -29,7 +28,5 @@ def build_report(folder: Path, lang: str = "en") -> Path:
     """
     check_lang(lang)
     contents = read_folder(Path(folder))
-    html = run_page(contents, lang) if isinstance(contents, RunFolder) else sweep_page(contents, lang)
-    target = contents.path / REPORT_FILE
-    write_atomically(target, html)
-    return target
+    html = run_page(contents, lang) if isinstance(contents, RunContents) else sweep_page(contents, lang)
+    return write_text_atomic(contents.path / REPORT_FILE, html, doing="write the report")

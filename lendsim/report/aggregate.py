@@ -20,11 +20,14 @@ import pandas as pd
 from lendsim import metrics
 from lendsim.metrics import Metric, denominator_of
 from lendsim.report.i18n import RATE, Text, capitalised, join, name_part, same, text, unit_of
-from lendsim.statistics import half_width
+from lendsim.statistics import clip_interval, half_width
 
 PREFIX_LOOKALIKES = frozenset({"frozen_accounts", "frozen_stock", "failed_attempts"})
 """Monthly columns that start like a family (frozen_<cause>, failed_<cause>) but are not causes."""
 EVENT_FLAGS = (("shock_active", "shock"), ("peak_month", "peak"), ("maintenance", "maintenance"))
+PLATFORM_DENOMINATORS = {"capital_ratio": "rwa_rmb"}
+"""Platform values that are ratios, and what they divide by: a month where that is 0 (no
+risk-weighted book) has no capital ratio to show, not a ratio of 0."""
 
 
 def segment_metrics() -> tuple[Metric, ...]:
@@ -36,12 +39,17 @@ def segment_metrics() -> tuple[Metric, ...]:
 
 @dataclass(frozen=True)
 class SeedBands:
-    """Mean and 95 % CI half-width across seeds of every numeric column, per (mode, month).
+    """Mean and 95 % CI half-width across seeds of every numeric column, per (mode, month), and of
+    the paired difference HITL − automated, per month.
 
     The half-width is the t interval's (lendsim.statistics.half_width) for the seeds that measured
     the column in that month: a rate's month with nothing to measure in some seed leaves that seed
-    out, and its band widens accordingly. Bands are clipped to the range the data can take: a column
-    that is never negative gets no band below zero, and a rate no band above one.
+    out, and its band widens accordingly. The difference is taken seed by seed — both modes share a
+    seed's borrowers and macro path — so its band is the paired t interval of that month
+    (lendsim.statistics.paired_ci), narrower than the two modes' bands suggest. Bands are clipped to
+    the range the column can take (`value_range`): a registered metric's as the registry declares
+    it, any other column's from the data — never negative, no band below zero; a rate, no band
+    above one; a difference of rates, none beyond ±1.
     """
 
     mean: pd.DataFrame
@@ -49,14 +57,19 @@ class SeedBands:
     seeds: int
     lowest: pd.Series
     highest: pd.Series
+    difference_mean: pd.DataFrame
+    """HITL − automated per month (index), averaged over the seeds run in both modes."""
+    difference_half_width: pd.DataFrame
 
     @classmethod
     def of_segment(cls, monthly: pd.DataFrame, segment: str = "all") -> SeedBands:
-        rows = monthly[monthly["segment"] == segment].drop(columns=["segment", "seed"]).copy()
+        rows = monthly[monthly["segment"] == segment].drop(columns=["segment"]).copy()
         for column in rows.columns:  # a month with nothing to measure does not count as a rate of 0
-            denominator = denominator_of(column)
+            denominator = denominator_of(column) or PLATFORM_DENOMINATORS.get(column)
             if denominator in rows.columns:
                 rows[column] = rows[column].where(rows[denominator] > 0)
+        difference_mean, difference_half = _paired_differences(rows)
+        rows = rows.drop(columns=["seed"])
         grouped = rows.groupby(["mode", "month"], sort=True)
         counts = grouped.size()
         measured = grouped.count().clip(lower=1)  # seeds with something to measure, per column
@@ -71,6 +84,8 @@ class SeedBands:
             seeds=int(counts.max()) if len(counts) else 0,
             lowest=numeric.min(),
             highest=numeric.max(),
+            difference_mean=difference_mean,
+            difference_half_width=difference_half,
         )
 
     def has(self, column: str) -> bool:
@@ -86,11 +101,36 @@ class SeedBands:
         """Tidy frame (mode, month, mean, low, high) of one column."""
         mean = self.mean[column]
         half = self.half_width[column]
-        floor = 0.0 if self.lowest[column] >= 0 else None
-        ceiling = 1.0 if unit_of(column) == RATE and self.highest[column] <= 1 else None
-        return pd.DataFrame(
-            {"mean": mean, "low": (mean - half).clip(lower=floor), "high": (mean + half).clip(upper=ceiling)}
-        ).reset_index()
+        low, high = clip_interval(mean - half, mean + half, self.value_range(column))
+        return pd.DataFrame({"mean": mean, "low": low, "high": high}, index=mean.index).reset_index()
+
+    def has_difference(self, column: str) -> bool:
+        """True when both modes ran and the column was measured in both in some month."""
+        return column in self.difference_mean.columns and bool(self.difference_mean[column].notna().any())
+
+    def difference_band(self, column: str) -> pd.DataFrame:
+        """Tidy frame (mode = 'difference', month, mean, low, high) of the paired difference
+        HITL − automated of one column: per month, the t interval of the per-seed differences."""
+        mean = self.difference_mean[column]
+        half = self.difference_half_width[column]
+        low, high = clip_interval(mean - half, mean + half, self.difference_range(column))
+        band = pd.DataFrame({"month": mean.index, "mean": mean.to_numpy(), "low": low, "high": high})
+        return band.assign(mode="difference")[["mode", "month", "mean", "low", "high"]]
+
+    def value_range(self, column: str) -> tuple[float, float]:
+        """(lowest, highest) the column can take: the registry's range for a metric; for any other
+        column ≥ 0 if it never was negative, and ≤ 1 for a rate that never exceeded 1."""
+        metric = metrics.REGISTRY.get(column)
+        if metric is not None:
+            return metric.value_range()
+        low = 0.0 if self.lowest[column] >= 0 else -math.inf
+        high = 1.0 if unit_of(column) == RATE and self.highest[column] <= 1 else math.inf
+        return low, high
+
+    def difference_range(self, column: str) -> tuple[float, float]:
+        """What HITL − automated of the column can be: [−1, 1] for a rate in [0, 1]."""
+        low, high = self.value_range(column)
+        return low - high, high - low
 
     def columns_with_prefix(self, prefix: str) -> list[str]:
         """Columns named prefix + something, discovered in the data, sorted by name."""
@@ -99,6 +139,22 @@ class SeedBands:
             for c in self.mean.columns
             if c.startswith(prefix) and len(c) > len(prefix) and c not in PREFIX_LOOKALIKES
         )
+
+
+def _paired_differences(rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per month, the mean and t half-width of HITL − automated over the seeds run (and measured)
+    in both modes; empty frames when one mode is missing."""
+    numeric = rows.set_index(["mode", "month", "seed"]).select_dtypes("number")
+    modes = set(numeric.index.get_level_values("mode"))
+    if not {"automated", "hitl"} <= modes:
+        empty = pd.DataFrame(columns=numeric.columns, dtype="float64")
+        return empty, empty
+    differences = numeric.xs("hitl", level="mode") - numeric.xs("automated", level="mode")
+    by_month = differences.groupby(level="month", sort=True)
+    measured = by_month.count()
+    std = by_month.std(ddof=1).fillna(0.0)
+    half = half_width(std.to_numpy(), measured.clip(lower=1).to_numpy())
+    return by_month.mean(), pd.DataFrame(half, index=std.index, columns=std.columns)
 
 
 @dataclass(frozen=True)

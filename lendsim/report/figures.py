@@ -39,6 +39,9 @@ SECONDARY_COLOUR = "#94a3b8"
 MAX_LABELLED_EVENTS = 4
 """An event kind with this many stretches or fewer gets a text label on single-panel charts."""
 MAX_ANNOTATED_CELLS = 150
+PAIRED_ROW_HEIGHTS = [0.64, 0.36]
+"""A chart over its paired-difference panel: the levels get the larger share of the height."""
+PAIRED_HEIGHT_PX = 470
 TOP_MARGIN_PX = 36
 LABEL_LINE_PX = 14
 
@@ -84,6 +87,9 @@ class Panel:
     reference: pd.DataFrame | None = None
     """Columns month, value: a regulatory line drawn dashed."""
     reference_name: Text | None = None
+    difference: pd.DataFrame | None = None
+    """Columns month, mean, low, high: the paired difference HITL − automated, drawn in a panel of
+    its own under a single chart (ignored when a figure has several panels)."""
 
 
 def compact(values) -> list:
@@ -105,11 +111,19 @@ def _round(value: float, digits: int) -> float | int:
 
 
 def time_series(panels: list[Panel], unit: str, events: list[Event], lang: str, seeds: int) -> go.Figure:
-    """Both modes month by month, one panel per part (cause, reason ...), events shaded behind."""
-    columns = 1 if len(panels) == 1 else 2
-    rows = math.ceil(len(panels) / columns)
+    """Both modes month by month, one panel per part (cause, reason ...), events shaded behind.
+
+    A single panel with a paired difference gets a second panel under it: HITL − automated per
+    month with its paired 95 % band, against a dotted zero line.
+    """
+    single = len(panels) == 1
+    paired = single and panels[0].difference is not None
+    columns = 1 if single else 2
+    rows = 2 if paired else math.ceil(len(panels) / columns)
     titles = [panel.title[lang] if panel.title else "" for panel in panels]
-    figure = _grid(rows, columns, titles, shared_x=True)
+    if paired:
+        titles.append(text("paired_difference")[lang])
+    figure = _grid(rows, columns, titles, shared_x=True, row_heights=PAIRED_ROW_HEIGHTS if paired else None)
     for index, panel in enumerate(panels):
         row, col = index // columns + 1, index % columns + 1
         for mode, data in panel.bands.groupby("mode", sort=False):
@@ -128,11 +142,25 @@ def time_series(panels: list[Panel], unit: str, events: list[Event], lang: str, 
             _reference_line(
                 figure, panel.reference, as_text(panel.reference_name[lang]), index == 0, row, col
             )
-    _shade_events(figure, events, columns, len(panels), lang)
+    if paired:
+        difference = panels[0].difference
+        _band_and_line(
+            figure,
+            difference["month"],
+            difference,
+            "difference",
+            lang,
+            band=seeds > 1,
+            show_legend=True,
+            row=2,
+            col=1,
+        )
+        figure.add_hline(y=0, line={"color": SECONDARY_COLOUR, "width": 1, "dash": "dot"}, row=2, col=1)
+    _shade_events(figure, events, columns, rows if paired else len(panels), lang, labelled=single)
     _format_axes(figure, unit)
     figure.update_xaxes(showticklabels=True)
     figure.update_xaxes(title_text=as_text(text("month")[lang]), row=rows)
-    figure.update_layout(height=_height(rows, 320, 230))
+    figure.update_layout(height=PAIRED_HEIGHT_PX if paired else _height(rows, 320, 230))
     return figure
 
 
@@ -332,12 +360,15 @@ def _sensitivity_title(key: tuple, lang: str) -> str:
     return f"{title} — {mode[0]}" if mode else title
 
 
-def _grid(rows: int, columns: int, titles: list[str], shared_x: bool) -> go.Figure:
+def _grid(
+    rows: int, columns: int, titles: list[str], shared_x: bool, row_heights: list[float] | None = None
+) -> go.Figure:
     figure = make_subplots(
         rows=rows,
         cols=columns,
         subplot_titles=[as_text(title) for title in titles] if any(titles) else None,
         shared_xaxes=shared_x,
+        row_heights=row_heights,
         vertical_spacing=min(0.3 / rows, 0.12) if shared_x else min(0.45 / rows, 0.18),
         horizontal_spacing=0.09 if columns < 3 else 0.07,
     )
@@ -363,10 +394,11 @@ def _band_and_line(
     name = as_text(text(f"mode_{mode}")[lang])
     colour = MODE_COLOURS.get(mode, SECONDARY_COLOUR)
     if band:
+        band_x, band_y = _band_outline(x_values, compact(stats["low"]), compact(stats["high"]))
         figure.add_trace(
             go.Scatter(
-                x=x_values + x_values[::-1],
-                y=compact(stats["high"]) + compact(stats["low"])[::-1],
+                x=band_x,
+                y=band_y,
                 fill="toself",
                 fillcolor=_rgba(colour, BAND_ALPHA),
                 line={"width": 0},
@@ -394,6 +426,27 @@ def _band_and_line(
     )
 
 
+def _band_outline(x: list, low: list, high: list) -> tuple[list, list]:
+    """The outline of a band as closed shapes, one per stretch of months where it has both ends,
+    separated by gaps (None): a month with nothing measured breaks the band instead of tying its
+    upper edge to its lower one across the chart."""
+    xs: list = []
+    ys: list = []
+    stretch: list[int] = []
+    for index in [*range(len(x)), None]:
+        if index is not None and low[index] is not None and high[index] is not None:
+            stretch.append(index)
+            continue
+        if stretch:
+            if xs:
+                xs.append(None)
+                ys.append(None)
+            xs += [x[i] for i in stretch] + [x[i] for i in reversed(stretch)]
+            ys += [high[i] for i in stretch] + [low[i] for i in reversed(stretch)]
+            stretch = []
+    return xs, ys
+
+
 def _reference_line(
     figure: go.Figure, reference: pd.DataFrame, name: str, show_legend: bool, row: int, col: int
 ) -> None:
@@ -412,16 +465,19 @@ def _reference_line(
     )
 
 
-def _shade_events(figure: go.Figure, events: list[Event], columns: int, panels: int, lang: str) -> None:
+def _shade_events(
+    figure: go.Figure, events: list[Event], columns: int, panels: int, lang: str, labelled: bool = False
+) -> None:
     """Shade each event stretch behind the data of every column; name each kind in the legend.
 
-    On a single panel, kinds with few stretches also get a text label above the plot, one line per
-    kind so that labels of coinciding events (a shock and the regulator's reaction) do not overlap.
+    On a single chart (`labelled`: one panel, or one with its paired difference under it), kinds
+    with few stretches also get a text label above the plot, one line per kind so that labels of
+    coinciding events (a shock and the regulator's reaction) do not overlap.
     """
     bottoms = [_column_bottom(figure, col, columns, panels) for col in range(1, columns + 1)]
     shapes = [_event_shape(event, col, bottom) for event in events for col, bottom in enumerate(bottoms, 1)]
     kinds = list(dict.fromkeys(event.kind for event in events))
-    labelled = [kind for kind in kinds if panels == 1 and _count(events, kind) <= MAX_LABELLED_EVENTS]
+    labelled_kinds = [kind for kind in kinds if labelled and _count(events, kind) <= MAX_LABELLED_EVENTS]
     annotations = [
         {
             "x": (event.first_month + event.last_month) / 2,
@@ -434,14 +490,14 @@ def _shade_events(figure: go.Figure, events: list[Event], columns: int, panels: 
             "showarrow": False,
             "font": {"size": 10, "color": EVENT_COLOURS[kind]},
         }
-        for line, kind in enumerate(labelled)
+        for line, kind in enumerate(labelled_kinds)
         for event in events
         if event.kind == kind
     ]
     figure.update_layout(
         shapes=shapes,
         annotations=list(figure.layout.annotations) + annotations,
-        margin_t=TOP_MARGIN_PX + LABEL_LINE_PX * len(labelled),
+        margin_t=TOP_MARGIN_PX + LABEL_LINE_PX * len(labelled_kinds),
     )
     for kind in kinds:
         figure.add_trace(

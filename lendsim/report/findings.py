@@ -2,14 +2,18 @@
 
 Each headline metric's paired difference (HITL − automated, with its 95 % CI) becomes one sentence
 in each language. The sentence follows the numbers: the verb comes from the sign, the wording says
-"not significant" when the interval includes zero, and a single seed earns no claim at all. Rates
+"not significant" unless the difference survives the Holm–Bonferroni correction across all the
+headline metrics tested together (a 95 % CI that excludes zero is not enough when 14 or more
+metrics are looked at: one in 20 does by chance), and a single seed earns no claim at all. Rates
 are compared in percentage points, positive money and counts as a relative change of the automated
-level, and anything starting from zero or below in absolute terms. The order in which findings are
-told is each metric's `priority` in the metric registry.
+level, and anything starting from zero or below in absolute terms. Intervals are shown clipped to
+what a difference of the metric can be ([−1, 1] for a rate). The order in which findings are told
+is each metric's `priority` in the metric registry.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import pandas as pd
@@ -29,6 +33,7 @@ from lendsim.report.i18n import (
     text,
     unit_of,
 )
+from lendsim.statistics import ALPHA, clip_interval, holm, paired_p_value, t_multiplier
 
 
 def priority_order() -> tuple[str, ...]:
@@ -46,6 +51,8 @@ class Finding:
     metric: str
     significant: bool
     text: Text
+    excludes_zero: bool = False
+    """Its own 95 % CI excludes zero — whether or not it survives the Holm correction."""
 
 
 @dataclass(frozen=True)
@@ -59,24 +66,100 @@ class Comparison:
     ci_low: float
     ci_high: float
     n_seeds: int
+    adjusted_p: float = math.nan
+    """Holm-adjusted p-value of the paired t test across the headline metrics (NaN: not tested)."""
 
     @property
     def has_interval(self) -> bool:
         return self.n_seeds >= 2
 
     @property
-    def significant(self) -> bool:
+    def excludes_zero(self) -> bool:
+        """The difference's own 95 % CI excludes zero (significant before any correction)."""
         return self.has_interval and (self.ci_low > 0 or self.ci_high < 0)
 
+    @property
+    def significant(self) -> bool:
+        """Significant at 5 % family-wise, after the Holm correction across the headline metrics."""
+        return self.has_interval and self.adjusted_p < ALPHA
 
-def run_findings(comparison: pd.DataFrame) -> list[Finding]:
-    """One finding per metric that is not zero in both modes; significant ones first."""
-    rows = [Comparison(**_row(record)) for record in comparison.to_dict("records")]
+
+def adjusted_p_values(comparison: pd.DataFrame, summary: pd.DataFrame | None = None) -> dict[str, float]:
+    """Holm-adjusted p-values of HITL − automated for every metric of comparison.csv, as one family.
+
+    Each raw p-value is the paired t test's on the per-seed values of summary.csv when it has the
+    metric; otherwise it is read back from the row's paired t interval — the same test, as long as
+    the interval is the unclipped one comparison.csv holds. A metric with nothing to test (one seed,
+    or no difference in any seed) is left out of the family.
+    """
+    raw = {
+        str(record["metric"]): (
+            _paired_p(summary, str(record["metric"]))
+            if summary is not None and record["metric"] in summary.columns
+            else _interval_p(record)
+        )
+        for record in comparison.to_dict("records")
+    }
+    return dict(zip(raw, holm(list(raw.values())).tolist(), strict=True))
+
+
+def _paired_p(summary: pd.DataFrame, metric: str) -> float:
+    by_mode = summary.pivot_table(index="seed", columns="mode", values=metric, aggfunc="first")
+    if not {"automated", "hitl"} <= set(by_mode.columns):
+        return math.nan
+    paired = by_mode[["automated", "hitl"]].dropna()
+    return paired_p_value(paired["automated"].to_numpy(), paired["hitl"].to_numpy())
+
+
+def _interval_p(record: dict) -> float:
+    """The paired t test's p-value, from the t interval mean ± t·se it was reported as."""
+    from scipy import stats
+
+    n, difference = int(record["n_seeds"]), float(record["difference"])
+    half = (float(record["ci_high"]) - float(record["ci_low"])) / 2
+    if n < 2 or not math.isfinite(difference) or not math.isfinite(half):
+        return math.nan
+    if half == 0:
+        return math.nan if difference == 0 else 0.0
+    t = difference / (half / float(t_multiplier(n)))
+    return float(2.0 * stats.t.sf(abs(t), n - 1))
+
+
+def clipped_comparison(comparison: pd.DataFrame) -> pd.DataFrame:
+    """comparison.csv with each interval clipped to what a difference of its metric can be (the
+    registry's range: [−1, 1] for a rate); metrics the registry does not know are left as they are."""
+    clipped = comparison.copy()
+    for index, metric in clipped["metric"].items():
+        definition = metrics.REGISTRY.get(str(metric))
+        if definition is not None:
+            low, high = clip_interval(
+                clipped.at[index, "ci_low"], clipped.at[index, "ci_high"], definition.difference_range()
+            )
+            clipped.at[index, "ci_low"], clipped.at[index, "ci_high"] = float(low), float(high)
+    return clipped
+
+
+def run_findings(comparison: pd.DataFrame, summary: pd.DataFrame | None = None) -> list[Finding]:
+    """One finding per metric that is not zero in both modes; significant ones first.
+
+    Significance is the Holm-corrected paired t test across every metric of `comparison`
+    (`adjusted_p_values`, from `summary`'s per-seed values when given).
+    """
+    adjusted = adjusted_p_values(comparison, summary)
+    rows = [
+        Comparison(**_row(record), adjusted_p=adjusted[str(record["metric"])])
+        for record in clipped_comparison(comparison).to_dict("records")
+    ]
     by_metric = {row.metric: row for row in rows}
     cost = _review_cost(by_metric.get("review_cost"))
     order = priority_order()
     findings = [
-        Finding(row.metric, row.significant, _sentence(row, cost if row.metric == COSTED_METRIC else None))
+        Finding(
+            row.metric,
+            row.significant,
+            _sentence(row, cost if row.metric == COSTED_METRIC else None),
+            row.excludes_zero,
+        )
         for row in sorted(rows, key=lambda row: _priority(row, order))
         if row.automated_mean != 0 or row.hitl_mean != 0
     ]
@@ -177,7 +260,9 @@ def _absolute_sentence(row: Comparison, unit: str, cost_clause: Text) -> Text:
 def _qualifier(row: Comparison) -> Text:
     if not row.has_interval:
         return text("one_seed")
-    return same("") if row.significant else text("not_significant")
+    if row.significant:
+        return same("")
+    return text("not_significant_holm" if row.excludes_zero else "not_significant")
 
 
 def sweep_findings(summary: pd.DataFrame, metrics: list[str]) -> list[Text]:

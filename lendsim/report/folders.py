@@ -1,13 +1,14 @@
 """Reading a run or sweep folder, and nothing else.
 
 The report is its own stage: everything it shows comes from the files the experiment wrote
-(DESIGN.md, "Run folder"). This module finds out which kind of folder it was given, loads the files
-the report needs and checks them once, here, before any figure is built: the columns the report
-relies on are there and hold what they must (numbers, whole numbers, the known modes), a table is
-not empty, the manifest is a JSON object whose known keys have the right types. Every way of being
-unreadable or malformed becomes a one-line RunFolderError that names the file and the problem, so
-what the rest of the report receives is clean: keys typed, metric columns numeric (NaN only where
-nothing was measured).
+(DESIGN.md, "Run folder"); their names, columns and manifest keys come from lendsim.contract and a
+sweep folder's paths from lendsim.store's SweepFolder, the definitions the writer uses. This module
+finds out which kind of folder it was given, loads the files the report needs and checks them once,
+here, before any figure is built: the columns the report relies on are there and hold what they
+must (numbers, whole numbers, the known modes), a table is not empty, the manifest is a JSON object
+whose known keys have the right types. Every way of being unreadable or malformed becomes a
+one-line RunFolderError that names the file and the problem, so what the rest of the report
+receives is clean: keys typed, metric columns numeric (NaN only where nothing was measured).
 """
 
 from __future__ import annotations
@@ -23,28 +24,38 @@ import pandas as pd
 import pyarrow
 
 from lendsim import MODES
+from lendsim.contract import (
+    COMPARISON_COLUMNS,
+    COMPARISON_FILE,
+    MANIFEST_FILE,
+    MANIFEST_REQUIRED,
+    MONTHLY_FILE,
+    MONTHLY_KEYS,
+    RUN,
+    SCENARIO_FILE,
+    SENSITIVITY_KEYS,
+    SUMMARY_FILE,
+    SUMMARY_KEYS,
+    SWEEP,
+    SWEEP_SUMMARY_KEYS,
+)
+from lendsim.contract import RUN_FILES as RUN_FILES  # re-exported: the report's tests name files from here
 from lendsim.errors import RunFolderError
+from lendsim.store import SweepFolder
 
-RUN_FILES = ("summary.csv", "comparison.csv", "monthly.parquet", "manifest.json", "scenario.toml")
-SWEEP_FILES = ("sweep_summary.csv", "manifest.json")
-COMPARISON_COLUMNS = ("metric", "automated_mean", "hitl_mean", "difference", "ci_low", "ci_high", "n_seeds")
 COMPARISON_NUMBERS = COMPARISON_COLUMNS[1:-1]
-SUMMARY_KEYS = ("mode", "seed")
-MONTHLY_KEYS = ("mode", "seed", "month", "segment")
 WHOLE_MARKET = "all"
 """The segment of the whole market: the report's time series are drawn from its rows."""
-SWEEP_SUMMARY_KEYS = ("point", "mode")
 SWEEP_MODES = (*MODES, "difference")
 SWEEP_STATISTICS = ("_mean", "_ci_low", "_ci_high")
-SENSITIVITY_KEYS = ("method", "metric", "parameter")
 SENSITIVITY_NUMBERS = ("mu_star", "mu_star_conf", "sigma", "S1", "S1_conf", "ST", "ST_conf", "seed_noise_sd")
 MAX_SHOWN_CHARS = 40
 """A value quoted in a message is cut to this length."""
 
 
 @dataclass(frozen=True)
-class RunFolder:
-    """The files of one run that the report shows (summary.csv is checked, not shown)."""
+class RunContents:
+    """What the report shows of one run folder, checked (summary.csv is checked, not shown)."""
 
     path: Path
     comparison: pd.DataFrame
@@ -55,8 +66,8 @@ class RunFolder:
 
 
 @dataclass(frozen=True)
-class SweepFolder:
-    """The files of one sweep that the report shows; sensitivity and scenario are optional."""
+class SweepContents:
+    """What the report shows of one sweep folder, checked; sensitivity and scenario are optional."""
 
     path: Path
     summary: pd.DataFrame
@@ -66,7 +77,7 @@ class SweepFolder:
     scenario_toml: str | None
 
 
-def read_folder(folder: Path) -> RunFolder | SweepFolder:
+def read_folder(folder: Path) -> RunContents | SweepContents:
     """Load and check a run or a sweep folder, whichever `folder` is."""
     folder = Path(folder)
     if not folder.is_dir():
@@ -78,48 +89,47 @@ def read_folder(folder: Path) -> RunFolder | SweepFolder:
 
 def is_sweep_folder(folder: Path) -> bool:
     """A sweep folder has a sweep summary (or sweep results); anything else is treated as a run."""
-    return (folder / "sweep_summary.csv").exists() or (folder / "sweep.parquet").exists()
+    return SweepFolder(folder).is_sweep()
 
 
-def read_run_folder(folder: Path) -> RunFolder:
-    _require(folder, RUN_FILES, "a run folder")
-    manifest = _read_manifest(folder / "manifest.json")
-    summary_path = folder / "summary.csv"
+def read_run_folder(folder: Path) -> RunContents:
+    _require(folder, RUN.required, f"a {RUN.name} folder")
+    manifest = _read_manifest(folder / MANIFEST_FILE)
+    summary_path = folder / SUMMARY_FILE
     summary = _checked_summary(_read_csv(summary_path, SUMMARY_KEYS), summary_path)
-    comparison_path = folder / "comparison.csv"
+    comparison_path = folder / COMPARISON_FILE
     comparison = _checked_comparison(_read_csv(comparison_path, COMPARISON_COLUMNS), comparison_path)
-    monthly_path = folder / "monthly.parquet"
+    monthly_path = folder / MONTHLY_FILE
     monthly = _checked_monthly(_read_parquet(monthly_path, MONTHLY_KEYS), monthly_path)
-    return RunFolder(
+    return RunContents(
         path=folder,
         comparison=comparison,
         monthly=monthly,
         manifest=manifest,
-        scenario_toml=_read_text(folder / "scenario.toml"),
+        scenario_toml=_read_text(folder / SCENARIO_FILE),
         summary=summary,
     )
 
 
-def read_sweep_folder(folder: Path) -> SweepFolder:
-    _require(folder, SWEEP_FILES, "a sweep folder")
-    manifest = _read_manifest(folder / "manifest.json")
-    summary_path = folder / "sweep_summary.csv"
-    summary = _checked_sweep_summary(_read_csv(summary_path, SWEEP_SUMMARY_KEYS), summary_path)
-    sensitivity_path = folder / "sensitivity.csv"
-    scenario_path = folder / "scenario.toml"
-    return SweepFolder(
+def read_sweep_folder(folder: Path) -> SweepContents:
+    files = SweepFolder(folder)
+    _require(folder, SWEEP.required, f"a {SWEEP.name} folder")
+    manifest = _read_manifest(files.manifest_path)
+    summary = _checked_sweep_summary(_read_csv(files.summary_path, SWEEP_SUMMARY_KEYS), files.summary_path)
+    sensitivity = files.sensitivity_path
+    return SweepContents(
         path=folder,
         summary=summary,
         manifest=manifest,
-        parameters=_sweep_parameters(folder, summary, manifest),
-        sensitivity=_checked_sensitivity(_read_csv(sensitivity_path, SENSITIVITY_KEYS), sensitivity_path)
-        if sensitivity_path.exists()
+        parameters=_sweep_parameters(files, summary, manifest),
+        sensitivity=_checked_sensitivity(_read_csv(sensitivity, SENSITIVITY_KEYS), sensitivity)
+        if sensitivity.exists()
         else None,
-        scenario_toml=_read_text(scenario_path) if scenario_path.exists() else None,
+        scenario_toml=_read_text(files.scenario_path) if files.scenario_path.exists() else None,
     )
 
 
-def _sweep_parameters(folder: Path, summary: pd.DataFrame, manifest: dict) -> list[str]:
+def _sweep_parameters(files: SweepFolder, summary: pd.DataFrame, manifest: dict) -> list[str]:
     """Parameter columns: the manifest's list, else the columns between `point` and `mode`."""
     listed = manifest.get("parameters")
     if listed is None:
@@ -127,12 +137,12 @@ def _sweep_parameters(folder: Path, summary: pd.DataFrame, manifest: dict) -> li
         start, end = columns.index("point") + 1, columns.index("mode")
         listed = columns[start:end] if start < end else []
     if not listed:
-        raise RunFolderError(f"{folder / 'manifest.json'}: parameters is empty — a sweep varies at least one")
+        raise RunFolderError(f"{files.manifest_path}: parameters is empty — a sweep varies at least one")
     missing = [name for name in listed if name not in summary.columns]
     if missing:
         raise RunFolderError(
-            f"{folder / 'sweep_summary.csv'}: parameter column {_shown(missing[0])} is missing — "
-            "manifest.json lists it in 'parameters'"
+            f"{files.summary_path}: parameter column {_shown(missing[0])} is missing — "
+            f"{MANIFEST_FILE} lists it in 'parameters'"
         )
     return list(listed)
 
@@ -333,8 +343,6 @@ MANIFEST_FIELDS: dict[str, tuple[Callable[[object], bool], str]] = {
     "failed": (_is_list_of(_is_text), "a list of task keys"),
 }
 """Keys the report reads or shows, with what each must hold; other keys are shown as they are."""
-MANIFEST_REQUIRED = ("lendsim_version", "packages", "seeds", "started_at", "finished_at", "wall_time_s")
-"""What DESIGN.md promises every manifest holds: versions, seeds, start and end time, wall time."""
 
 
 def _read_manifest(path: Path) -> dict:

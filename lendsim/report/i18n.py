@@ -51,6 +51,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "section_platform": ("Platform capital and regulation", "平台资本与监管"),
     "section_review": ("Human review", "人工审核"),
     "section_segments": ("Breakdown by segment", "按客群细分"),
+    "section_limits": ("What limited lending", "是什么限制了放贷"),
     "section_appendix": ("Appendix", "附录"),
     "section_sweep_metrics": ("Metrics across the parameter space", "各参数点上的指标"),
     "section_sensitivity": ("Sensitivity analysis", "敏感性分析"),
@@ -65,18 +66,61 @@ STRINGS: dict[str, tuple[str, str]] = {
     "not_significant_short": ("n.s.", "不显著"),
     "table_note": (
         "Means over seeds. The difference is paired by seed (same borrowers, same macro path); "
-        "its 95 % confidence interval is a paired t interval. "
-        "n.s.: not significant, the interval includes zero.",
-        "各随机种子的均值。差值按随机种子配对（相同借款人、相同宏观路径），95% 置信区间为配对 t 区间。"
-        "“不显著”表示置信区间包含零。",
+        "its 95 % confidence interval is a paired t interval, clipped to what the difference can be "
+        "(±100 pp for a rate). n.s.: not significant after the Holm correction (below).",
+        "各随机种子的均值。差值按随机种子配对（相同借款人、相同宏观路径），95% 置信区间为配对 t 区间，"
+        "并截断在差值可能的范围内（比率为 ±100 个百分点）。“不显著”指经 Holm 校正后不显著（见下）。",
+    ),
+    "holm_note": (
+        "Significance: the paired t test of each headline metric, with the Holm–Bonferroni correction "
+        "across the {tested} metrics tested together, so that the chance of any false finding among "
+        "them stays below 5 %.",
+        "显著性：对每项核心指标做配对 t 检验，并对同时检验的 {tested} 项指标做 Holm–Bonferroni 多重比较"
+        "校正，使其中出现任何一项假阳性结论的概率低于 5%。",
+    ),
+    "holm_dropped": (
+        " {dropped} of them have a 95 % CI that excludes zero but are not significant after the correction.",
+        "其中 {dropped} 项的 95% 置信区间不含零，但校正后不显著。",
+    ),
+    "few_seeds_warning": (
+        "Only {seeds} seed(s): intervals from fewer than {minimum} seeds are wide, and their spread is "
+        "itself a rough guess. Treat the differences in this report as indicative, and run {minimum} "
+        "or more seeds before drawing conclusions.",
+        "仅有 {seeds} 个随机种子：少于 {minimum} 个随机种子时置信区间很宽，其离散程度本身也只是粗略估计。"
+        "本报告中的差值仅供参考，请至少运行 {minimum} 个随机种子后再下结论。",
     ),
     "figures_note": (
         "Lines are means across seeds; shaded bands are 95 % confidence intervals "
-        "(mean ± t·sd/√n, with Student's t for the n seeds measured that month). Background shading "
-        "marks shocks, peak months, maintenance windows and regulatory actions.",
+        "(mean ± t·sd/√n, with Student's t for the n seeds measured that month), clipped to the "
+        "values the metric can take. Under a single-series chart, a second panel shows HITL − "
+        "automated month by month, paired by seed, with its paired 95 % interval. Background "
+        "shading marks shocks, peak months, maintenance windows and regulatory actions.",
         "曲线为各随机种子的均值，阴影带为 95% 置信区间（均值 ± t·标准差/√n，t 取自当月有测量值的 n 个"
-        "随机种子对应的 t 分布）。背景色块标出宏观冲击、业务高峰、系统维护和监管措施。",
+        "随机种子对应的 t 分布），并截断在指标可能的取值范围内。单一指标图下方的小图为逐月的"
+        " 人机协同 − 全自动 差值，按随机种子配对，阴影为配对 95% 置信区间。背景色块标出宏观冲击、"
+        "业务高峰、系统维护和监管措施。",
     ),
+    "paired_difference": ("HITL − automated (paired by seed)", "人机协同 − 全自动（按随机种子配对）"),
+    # what limited lending
+    "limits_note": (
+        "For each constraint: the months it bound in a run and the credit supply it cost over the "
+        "horizon, as means over seeds for each mode, and HITL − automated paired by seed with its "
+        "95 % CI. n.s.: not significant after the Holm correction across the headline metrics.",
+        "对每项约束：每次运行中它起作用的月数，以及它在整个模拟期内造成的信贷供给损失；分别给出两种模式下"
+        "各随机种子的均值，以及按随机种子配对的 人机协同 − 全自动 差值及其 95% 置信区间。“不显著”指经"
+        "核心指标间的 Holm 校正后不显著。",
+    ),
+    "limits_none": ("No constraint bound in any run.", "在所有运行中，没有任何约束起作用。"),
+    "limits_bound": (
+        "Constraints that bound in at least one run: {names}.",
+        "至少在一次运行中起作用的约束：{names}。",
+    ),
+    "limits_definitions": ("What each column counts", "各列的统计口径"),
+    "col_constraint": ("Constraint", "约束"),
+    "col_months_bound": ("Months bound", "约束月数"),
+    "col_supply_lost": ("Credit supply lost", "损失的信贷供给"),
+    "col_measure_mode": ("{measure}: {mode}", "{measure}：{mode}"),
+    "value_with_ci": ("{value} ({low} … {high})", "{value}（{low} … {high}）"),
     # findings
     "finding_rate": (
         "HITL {verb} {metric} from {auto} to {hitl} ({diff}, 95 % CI {low} to {high}){cost}.",
@@ -104,6 +148,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     "not_significant": (
         " Not significant: the 95 % CI includes zero.",
         "不显著：95% 置信区间包含零。",
+    ),
+    "not_significant_holm": (
+        " Not significant after the Holm correction across the headline metrics, though its own "
+        "95 % CI excludes zero.",
+        "经核心指标间的 Holm 多重比较校正后不显著（尽管其自身的 95% 置信区间不含零）。",
     ),
     "one_seed": (
         " One seed only: no confidence interval, so no claim of significance.",
@@ -232,6 +281,11 @@ NAME_PARTS: dict[str, str] = {
     "co_lending": "联合贷款",
     "growth_cap": "增长上限",
     "suspension": "暂停放贷",
+    "partners": "合作银行出资意愿",
+    "reviewer_capacity": "审核人力",
+    "processing_capacity": "系统处理能力",
+    "loan_cap": "单笔额度上限",
+    "rate_cap": "利率上限",
     "bank_appetite": "合作银行额度",
     # segments
     "all": "全部",

@@ -6,26 +6,21 @@ in both languages; CSS shows the one named by `<html lang>`, and a tiny script f
 re-labels the figures (trace names, axis titles, annotations) from the texts stored beside each
 figure. Every string goes into the HTML through `markup.as_text`, so a name from the folder is shown
 as written, never read as markup. Functions here return HTML strings; `document` puts them
-together and `write_atomically` puts the page on disk without ever leaving a half-written report.
+together; `lendsim.report.build_report` puts the page on disk with lendsim.store's atomic write, so
+a half-written report never looks finished.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Callable
-from pathlib import Path
 
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
-from lendsim.errors import RunFolderError
 from lendsim.report.i18n import LANGS, Text, text
 from lendsim.report.markup import as_text, element_id
 
-REPORT_PERMISSIONS = 0o644
-"""Readable by whoever the folder is shared with (mkstemp would leave it private)."""
 PLOTLY_CONFIG = {"displaylogo": False, "responsive": True, "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
 
 STYLE = """
@@ -56,6 +51,8 @@ h2 { font-size: 20px; margin: 0 0 12px; color: var(--accent); }
 h3 { font-size: 15px; margin: 22px 0 4px; }
 .note, .skipped { color: var(--muted); font-size: 13px; margin: 4px 0 8px; }
 .skipped { font-style: italic; }
+.warning { background: #fef3c7; border: 1px solid #f59e0b; border-radius: 6px; color: #78350f;
+  padding: 8px 12px; margin: 4px 0 12px; }
 table { border-collapse: collapse; width: 100%; font-size: 14px; font-variant-numeric: tabular-nums; }
 th, td { padding: 6px 10px; border-bottom: 1px solid var(--line); text-align: right; vertical-align: top; }
 th:first-child, td:first-child { text-align: left; }
@@ -208,25 +205,3 @@ def masthead(kicker: Text, name: str, purpose: str | None, meta: Text) -> str:
         f"<h1>{as_text(name)}</h1>{purpose_html}"
         f'<p class="meta">{bilingual(meta)}</p></div></header>'
     )
-
-
-def write_atomically(path: Path, content: str) -> None:
-    """Write to a temporary file in the same folder, then rename it over `path`. A disk that is full
-    or a folder that cannot be written is the user's to fix: a one-line RunFolderError."""
-    try:
-        _write_atomically(path, content)
-    except OSError as error:
-        reason = error.strerror or str(error) or type(error).__name__
-        raise RunFolderError(f"{path}: cannot write the report — {reason}") from error
-
-
-def _write_atomically(path: Path, content: str) -> None:
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
-            file.write(content)
-        os.chmod(temporary, REPORT_PERMISSIONS)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise

@@ -1,9 +1,13 @@
 """The report of one run: summary and findings first, then the figures, then the appendix.
 
 Sections follow the question the tool answers (DOMAIN.md): what HITL does to credit decisions,
-to the SME funding gap, to the frictions borrowers meet, to the platform's capital, and what the
-reviews cost. Prefixed columns (frozen_<cause>, rejected_<reason>, supply_lost_<constraint> ...)
-are discovered in the data; a figure whose data is absent or zero is replaced by a one-line note.
+to the SME funding gap, to the frictions borrowers meet, to the platform's capital, what limited
+lending, and what the reviews cost. Prefixed columns (frozen_<cause>, rejected_<reason>,
+supply_lost_<constraint> ...) are discovered in the data; a figure whose data is absent or zero is
+replaced by a one-line note. The uncertainty is told as it is: bands and intervals are Student-t
+and clipped to what a metric can take, each single chart carries its paired HITL − automated band,
+a difference is significant only after the Holm correction across the headline metrics, and a run
+of fewer than five seeds says so at the top.
 """
 
 from __future__ import annotations
@@ -12,12 +16,13 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from lendsim import metrics
 from lendsim.report import figures, page
 from lendsim.report.aggregate import Event, SeedBands, events, segment_groups, segment_label, segment_rates
 from lendsim.report.appendix import appendix_section
 from lendsim.report.figures import Panel
-from lendsim.report.findings import run_findings
-from lendsim.report.folders import RunFolder
+from lendsim.report.findings import Finding, adjusted_p_values, clipped_comparison, run_findings
+from lendsim.report.folders import RunContents
 from lendsim.report.i18n import (
     Text,
     capitalised,
@@ -30,6 +35,7 @@ from lendsim.report.i18n import (
     text,
     unit_of,
 )
+from lendsim.statistics import MIN_SEEDS
 
 SECTIONS = (
     ("summary", "section_summary"),
@@ -37,6 +43,7 @@ SECTIONS = (
     ("sme", "section_sme"),
     ("frictions", "section_frictions"),
     ("platform", "section_platform"),
+    ("limits", "section_limits"),
     ("review", "section_review"),
     ("segments", "section_segments"),
     ("appendix", "section_appendix"),
@@ -57,7 +64,8 @@ class RunCharts:
         missing = self._missing([column], column)
         if missing:
             return page.skipped(title, missing)
-        return self._block(column, title, [Panel(self.bands.band(column))], unit_of(column))
+        panel = Panel(self.bands.band(column), difference=self._difference(column))
+        return self._block(column, title, [panel], unit_of(column))
 
     def against_line(self, column: str, line: str) -> str:
         """A column with its regulatory line (the strictest of the modes, month by month) dashed."""
@@ -72,6 +80,7 @@ class RunCharts:
             self.bands.band(column),
             reference=reference,
             reference_name=text("regulatory_line", metric=metric_label(line, capitalised=True)),
+            difference=self._difference(column),
         )
         return self._block(column, title, [panel], unit_of(column))
 
@@ -88,6 +97,10 @@ class RunCharts:
             Panel(self.bands.band(c), title=capitalised(name_part(c.removeprefix(prefix)))) for c in columns
         ]
         return self._block(prefix.rstrip("_"), title, panels, unit_of(columns[0]))
+
+    def _difference(self, column: str) -> pd.DataFrame | None:
+        """The paired HITL − automated band of a column, when both modes measured it."""
+        return self.bands.difference_band(column) if self.bands.has_difference(column) else None
 
     def _missing(self, columns: list[str], name: str) -> Text | None:
         """Why nothing can be drawn from these columns, or None when something can."""
@@ -108,12 +121,12 @@ class RunCharts:
         )
 
 
-def run_page(run: RunFolder, lang: str) -> str:
+def run_page(run: RunContents, lang: str) -> str:
     """The whole HTML page of a run."""
     charts = RunCharts(SeedBands.of_segment(run.monthly), events(run.monthly), lang)
     note = page.paragraph(text("figures_note"))
     sections = [
-        summary_section(run.comparison),
+        summary_section(run.comparison, run.summary),
         page.section(
             "decisions",
             text("section_decisions"),
@@ -154,6 +167,9 @@ def run_page(run: RunFolder, lang: str) -> str:
                 charts.by_part("supply_lost_", "supply_lost"),
             ],
         ),
+        limits_section(
+            run.comparison, run_findings(run.comparison, run.summary), months=_months(run.monthly)
+        ),
         page.section(
             "review",
             text("section_review"),
@@ -182,11 +198,16 @@ def run_page(run: RunFolder, lang: str) -> str:
     )
 
 
-def summary_section(comparison: pd.DataFrame) -> str:
-    """Headline metrics side by side with the paired difference, then the findings."""
-    found = run_findings(comparison)
+def summary_section(comparison: pd.DataFrame, summary: pd.DataFrame | None = None) -> str:
+    """Headline metrics side by side with the paired difference, then the findings; a warning first
+    when the run has fewer than MIN_SEEDS seeds. The constraints' months bound and supply lost have
+    a section of their own (`limits_section`), but count in the Holm correction like every
+    headline metric."""
+    found = run_findings(comparison, summary)
     significant = {f.metric: f.significant for f in found}
-    records = comparison.to_dict("records")
+    limits = set(constraint_metric_names())
+    shown = clipped_comparison(comparison)
+    records = [record for record in shown.to_dict("records") if record["metric"] not in limits]
     rows = [_summary_row(record, significant.get(record["metric"], False)) for record in records]
     classes = ["" if significant.get(record["metric"], False) else "not-significant" for record in records]
     header = [
@@ -197,22 +218,148 @@ def summary_section(comparison: pd.DataFrame) -> str:
         text("col_ci"),
         text("col_seeds"),
     ]
+    told = [f for f in found if f.metric not in limits]
     findings = (
-        page.bullets([f.text for f in found], ["" if f.significant else "not-significant" for f in found])
-        if found
+        page.bullets([f.text for f in told], ["" if f.significant else "not-significant" for f in told])
+        if told
         else page.paragraph(text("no_findings"))
     )
     return page.section(
         "summary",
         text("section_summary"),
         [
+            *few_seeds_warning(comparison),
             page.heading(3, text("headline_metrics")),
             page.table(header, rows, classes),
             page.paragraph(text("table_note")),
             page.heading(3, text("findings")),
             findings,
+            page.paragraph(holm_note(comparison, summary, found)),
         ],
     )
+
+
+def few_seeds_warning(comparison: pd.DataFrame) -> list[str]:
+    """A visible warning when the comparison rests on fewer than MIN_SEEDS seeds (none otherwise)."""
+    seeds = int(comparison["n_seeds"].max()) if len(comparison) else 0
+    if seeds >= MIN_SEEDS:
+        return []
+    return [page.paragraph(text("few_seeds_warning", seeds=str(seeds), minimum=str(MIN_SEEDS)), "warning")]
+
+
+def holm_note(comparison: pd.DataFrame, summary: pd.DataFrame | None, found: list[Finding]) -> Text:
+    """How significance was judged: the size of the Holm family, and what the correction took away."""
+    tested = sum(1 for p in adjusted_p_values(comparison, summary).values() if p == p)  # not NaN
+    note = text("holm_note", tested=str(tested))
+    dropped = sum(1 for f in found if f.excludes_zero and not f.significant)
+    return join([note, text("holm_dropped", dropped=str(dropped))]) if dropped else note
+
+
+def constraint_metric_names() -> tuple[str, ...]:
+    """The headline metrics of what limited lending, as the registry generates them."""
+    return tuple(
+        f"{prefix}{constraint.name}"
+        for constraint in metrics.CONSTRAINTS
+        for prefix in ("binding_months_", "supply_lost_")
+    )
+
+
+def limits_section(comparison: pd.DataFrame, found: list[Finding], months: int | None = None) -> str:
+    """What limited lending: per constraint, the months it bound and the supply it cost, in each
+    mode, with the paired difference and its CI (clipped; a difference of months bound to ±`months`,
+    the horizon run), significance as in the summary."""
+    by_metric = clipped_comparison(comparison).set_index("metric")
+    if months:
+        bound_rows = by_metric.index.str.startswith("binding_months_")
+        by_metric.loc[bound_rows, ["ci_low", "ci_high"]] = by_metric.loc[
+            bound_rows, ["ci_low", "ci_high"]
+        ].clip(-months, months)
+    significant = {f.metric: f.significant for f in found}
+    constraints = [
+        c
+        for c in metrics.CONSTRAINTS
+        if {f"binding_months_{c.name}", f"supply_lost_{c.name}"} <= set(by_metric.index)
+    ]
+    title = text("section_limits")
+    if not constraints:
+        return page.section(
+            "limits", title, [page.skipped(title, text("skipped_absent", columns="binding_months_*"))]
+        )
+    measures = (("binding_months_", text("col_months_bound")), ("supply_lost_", text("col_supply_lost")))
+    header = [text("col_constraint")]
+    for _, measure in measures:
+        header += [
+            text("col_measure_mode", measure=measure, mode=text(f"mode_{mode}")) for mode in MODES_SHOWN
+        ]
+    rows, classes = [], []
+    for constraint in constraints:
+        row = [capitalised(dict(zip(("en", "zh"), constraint.label, strict=True)))]
+        any_significant = False
+        for prefix, _ in measures:
+            metric = f"{prefix}{constraint.name}"
+            row += _limit_cells(by_metric.loc[metric], unit_of(metric), significant.get(metric, False))
+            any_significant |= significant.get(metric, False)
+        rows.append(row)
+        classes.append("" if any_significant else "not-significant")
+    bound = [
+        c
+        for c in constraints
+        if max(by_metric.at[f"binding_months_{c.name}", m] for m in ("automated_mean", "hitl_mean")) > 0
+    ]
+    lead = (
+        text("limits_bound", names=_listed([dict(zip(("en", "zh"), c.label, strict=True)) for c in bound]))
+        if bound
+        else text("limits_none")
+    )
+    definitions = [
+        join(
+            [
+                capitalised(dict(zip(("en", "zh"), c.label, strict=True))),
+                same(": "),
+                dict(zip(("en", "zh"), c.binds, strict=True)),
+                same(" "),
+                dict(zip(("en", "zh"), c.costs, strict=True)),
+            ]
+        )
+        for c in constraints
+    ]
+    return page.section(
+        "limits",
+        title,
+        [
+            page.paragraph(lead, "lead"),
+            page.table(header, rows, classes),
+            page.paragraph(text("limits_note")),
+            page.heading(3, text("limits_definitions")),
+            page.bullets(definitions, [""] * len(definitions)),
+        ],
+    )
+
+
+MODES_SHOWN = ("automated", "hitl", "difference")
+"""The columns of each measure in the limits table: both modes' means, then HITL − automated."""
+
+
+def _limit_cells(record: pd.Series, unit: str, significant: bool) -> list[Text]:
+    """Automated mean, HITL mean, and the paired difference with its CI (n.s. when not significant)."""
+    difference = text(
+        "value_with_ci",
+        value=format_change(record["difference"], unit),
+        low=format_change(record["ci_low"], unit),
+        high=format_change(record["ci_high"], unit),
+    )
+    if not significant and int(record["n_seeds"]) >= 2 and record["difference"] != 0:
+        difference = join([difference, text("not_significant_short")], " · ")
+    return [format_value(record["automated_mean"], unit), format_value(record["hitl_mean"], unit), difference]
+
+
+def _months(monthly: pd.DataFrame) -> int | None:
+    """How many months the run simulated (None for an empty table)."""
+    return int(monthly["month"].max()) if len(monthly) else None
+
+
+def _listed(names: list[Text]) -> Text:
+    return {"en": ", ".join(n["en"] for n in names), "zh": "、".join(n["zh"] for n in names)}
 
 
 def _summary_row(record: dict, significant: bool) -> list[Text]:
@@ -260,7 +407,7 @@ def segments_section(monthly: pd.DataFrame, seeds: int, lang: str) -> str:
     return page.section("segments", text("section_segments"), blocks)
 
 
-def _meta(run: RunFolder) -> Text:
+def _meta(run: RunContents) -> Text:
     months = int(run.monthly["month"].max()) if len(run.monthly) else 0
     seeds = run.manifest.get("seeds") or sorted(run.monthly["seed"].unique().tolist())
     return text(

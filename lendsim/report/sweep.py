@@ -15,7 +15,7 @@ from lendsim.metrics import headline_names
 from lendsim.report import figures, page
 from lendsim.report.appendix import appendix_section
 from lendsim.report.findings import sweep_findings
-from lendsim.report.folders import SweepFolder
+from lendsim.report.folders import SweepContents
 from lendsim.report.i18n import Text, metric_label, same, text
 
 SECTIONS = (
@@ -28,7 +28,7 @@ SENSITIVITY_METHODS = ("morris", "sobol")
 MAX_LISTED_VALUES = 8
 
 
-def sweep_page(sweep: SweepFolder, lang: str) -> str:
+def sweep_page(sweep: SweepContents, lang: str) -> str:
     """The whole HTML page of a sweep."""
     metrics = sweep_metrics(sweep.summary)
     sections = [
@@ -71,7 +71,7 @@ def sweep_metrics(summary: pd.DataFrame) -> list[str]:
     return [m for m in headline if m in found] + [m for m in found if m not in headline]
 
 
-def summary_section(sweep: SweepFolder, metrics: list[str]) -> str:
+def summary_section(sweep: SweepContents, metrics: list[str]) -> str:
     findings = sweep_findings(sweep.summary, metrics)
     body = [
         page.heading(3, text("sweep_overview")),
@@ -84,7 +84,7 @@ def summary_section(sweep: SweepFolder, metrics: list[str]) -> str:
     return page.section("summary", text("section_summary"), body)
 
 
-def metric_block(sweep: SweepFolder, metric: str, lang: str) -> str:
+def metric_block(sweep: SweepContents, metric: str, lang: str) -> str:
     title = metric_label(metric, capitalised=True)
     largest = sweep.summary[[f"{metric}_mean", f"{metric}_ci_low", f"{metric}_ci_high"]].abs().max().max()
     if pd.isna(largest):
@@ -97,7 +97,7 @@ def metric_block(sweep: SweepFolder, metric: str, lang: str) -> str:
     )
 
 
-def _chart(sweep: SweepFolder, metric: str, lang: str) -> go.Figure:
+def _chart(sweep: SweepContents, metric: str, lang: str) -> go.Figure:
     """The chart that suits the design: lines for one parameter, heatmaps for a 2-D grid, else scatter."""
     if len(sweep.parameters) == 1:
         return figures.sweep_lines(sweep.summary, sweep.parameters[0], metric, lang)
@@ -106,7 +106,7 @@ def _chart(sweep: SweepFolder, metric: str, lang: str) -> go.Figure:
     return figures.sweep_scatter(sweep.summary, sweep.parameters, metric, lang)
 
 
-def _is_two_parameter_grid(sweep: SweepFolder) -> bool:
+def _is_two_parameter_grid(sweep: SweepContents) -> bool:
     return len(sweep.parameters) == 2 and sweep.manifest.get("design", "grid") == "grid"
 
 
@@ -141,7 +141,7 @@ def _short(value) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
-def _meta(sweep: SweepFolder) -> Text:
+def _meta(sweep: SweepContents) -> Text:
     manifest = sweep.manifest
     points = manifest.get("points") or sweep.summary["point"].nunique()
     return text(

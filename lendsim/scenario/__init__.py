@@ -8,7 +8,13 @@ is imported on first use of `Scenario` or `Frozen`, so the loader works (and is 
 from typing import TYPE_CHECKING, Any
 
 from lendsim.errors import ScenarioError
-from lendsim.scenario.loader import load_scenario, parse_overrides, scenario_to_toml, with_overrides
+from lendsim.scenario.loader import (
+    load_scenario,
+    parse_overrides,
+    parse_value,
+    scenario_to_toml,
+    with_overrides,
+)
 
 if TYPE_CHECKING:
     from lendsim.scenario.schema import Frozen, Scenario
@@ -19,6 +25,7 @@ __all__ = [
     "ScenarioError",
     "load_scenario",
     "parse_overrides",
+    "parse_value",
     "scenario_to_toml",
     "with_overrides",
 ]

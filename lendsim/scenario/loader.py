@@ -21,7 +21,6 @@ import dataclasses
 import datetime as dt
 import difflib
 import enum
-import math
 import os
 import re
 import stat
@@ -32,14 +31,17 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
+import tomlkit
 from pydantic import BaseModel, ValidationError
+from tomlkit.container import Container
+from tomlkit.items import Item, Table
 
 from lendsim.errors import ScenarioError
 
 if TYPE_CHECKING:
     from lendsim.scenario.schema import Scenario
 
-__all__ = ["load_scenario", "parse_overrides", "scenario_to_toml", "with_overrides"]
+__all__ = ["load_scenario", "parse_overrides", "parse_value", "scenario_to_toml", "with_overrides"]
 
 M = TypeVar("M", bound=BaseModel)
 Segment = str | int
@@ -462,12 +464,16 @@ def _parse_set(item: str) -> _Override:
     if not equals or not key.strip():
         raise ScenarioError(f"{text} — must be KEY=VALUE, e.g. --set simulation.months=24")
     return _Override(
-        text=text, key=key.strip(), path=_parse_key(key, text, None), value=_parse_value(raw_value)
+        text=text, key=key.strip(), path=_parse_key(key, text, None), value=parse_value(raw_value)
     )
 
 
-def _parse_value(raw: str) -> Any:
-    """A TOML literal if VALUE is one (`24`, `0.3`, `true`, `"x"`, `[1, 2]`); else the text itself."""
+def parse_value(raw: str) -> Any:
+    """A TOML literal if `raw` is one (`24`, `0.3`, `true`, `"x"`, `[1, 2]`); else the text itself.
+
+    The one reading of a value typed on the command line: `--set KEY=VALUE` here, and the values of
+    `--grid KEY=V1,V2,...` in lendsim.sweep. Exactly one value: `1\nx = 2` is text, not 1.
+    """
     try:
         document = tomllib.loads(f"v = {raw}")
     except (tomllib.TOMLDecodeError, RecursionError):
@@ -974,42 +980,56 @@ def _to_data(value: Any) -> Any:
 
 
 def _dumps(data: Mapping[str, Any], header: str = "", notes: Mapping[tuple[str, ...], str] = {}) -> str:
-    """A TOML document for `data` (str/int/float/bool/dates, lists, tables, arrays of tables)."""
-    lines: list[str] = []
-    _emit_note(lines, (), {(): header} if header else {})
-    _emit_table(lines, (), data, notes)
-    return "\n".join(lines).strip("\n") + "\n"
+    """A TOML document for `data` (str/int/float/bool/dates, lists, tables, arrays of tables).
+
+    tomlkit writes it — quoting keys, escaping strings, floats by repr (so they read back bit for
+    bit; nan and inf as TOML's nan and inf). The layout is ours: plain keys before sub-tables, each
+    table under its full-path header after a blank line, a table holding only tables left implicit,
+    and each note as comment lines right above the setting or header it describes.
+    """
+    document = tomlkit.document()
+    for line in _comment_lines(header):
+        document.add(tomlkit.comment(line))
+    _fill(document, (), data, notes)
+    return tomlkit.dumps(document).strip("\n") + "\n"
 
 
-def _emit_table(
-    lines: list[str], path: tuple[str, ...], table: Mapping[str, Any], notes: Mapping[tuple[str, ...], str]
+def _fill(
+    container: Container | Table, path: tuple[str, ...], data: Mapping[str, Any], notes: Mapping
 ) -> None:
-    """Plain keys first, then sub-tables and arrays of tables, each under its full-path header."""
-    for key, value in table.items():
+    """Add `data`'s plain keys, then its tables and arrays of tables, to a tomlkit container."""
+    for key, value in data.items():
         if not _is_table(value) and not _is_table_array(value):
-            _emit_note(lines, (*path, key), notes)
-            lines.append(f"{_key(key)} = {_inline(value)}")
-    for key, value in table.items():
+            for line in _comment_lines(notes.get((*path, key))):
+                container.add(tomlkit.comment(line))
+            container.add(key, _value(value))
+    for key, value in data.items():
         child = (*path, key)
         if _is_table(value):
-            if not _only_subtables(value):
-                lines.append("")
-                _emit_note(lines, child, notes)
-                lines.append(f"[{_dotted_keys(child)}]")
-            _emit_table(lines, child, value, notes)
+            implicit = _only_subtables(value)
+            table = tomlkit.table(is_super_table=implicit)
+            _fill(table, child, value, notes)
+            container.append(key, table)
+            table.trivia.indent = "" if implicit else _above(notes.get(child))  # after append, which sets it
         elif _is_table_array(value):
+            tables = tomlkit.aot()
             for item in value:
-                lines.append("")
-                _emit_note(lines, child, notes)
-                lines.append(f"[[{_dotted_keys(child)}]]")
-                _emit_table(lines, child, item, notes)
+                table = tomlkit.table(is_super_table=False)  # else [[x]] of a table of tables is hidden
+                _fill(table, child, item, notes)
+                tables.append(table)
+            container.append(key, tables)
+            for table in tables:
+                table.trivia.indent = _above(notes.get(child))
 
 
-def _emit_note(lines: list[str], path: tuple[str, ...], notes: Mapping[tuple[str, ...], str]) -> None:
-    note = notes.get(path)
-    if note:
-        for line in note.splitlines():
-            lines.append("# " + re.sub(r"[\x00-\x08\x0a-\x1f\x7f]", " ", line).rstrip())
+def _comment_lines(note: str | None) -> list[str]:
+    """A note as comment lines; control characters (which TOML forbids in comments) as spaces."""
+    return [re.sub(r"[\x00-\x08\x0a-\x1f\x7f]", " ", line).rstrip() for line in (note or "").splitlines()]
+
+
+def _above(note: str | None) -> str:
+    """What goes before a table header: a blank line, then the note's comment lines."""
+    return "\n" + "".join(tomlkit.comment(line).as_string() for line in _comment_lines(note))
 
 
 def _only_subtables(table: Mapping[str, Any]) -> bool:
@@ -1025,47 +1045,33 @@ def _is_table_array(value: Any) -> bool:
     return isinstance(value, list) and bool(value) and all(isinstance(item, Mapping) for item in value)
 
 
-_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
-_ESCAPES = {"\\": "\\\\", '"': '\\"', "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r"}
-
-
-def _key(key: str) -> str:
-    return key if _BARE_KEY.fullmatch(key) else _string(key)
-
-
-def _dotted_keys(path: tuple[str, ...]) -> str:
-    return ".".join(_key(key) for key in path)
-
-
-def _string(text: str) -> str:
-    def escape(char: str) -> str:
-        if char in _ESCAPES:
-            return _ESCAPES[char]
-        if ord(char) < 0x20 or ord(char) == 0x7F:
-            return f"\\u{ord(char):04x}"
-        return char
-
-    return '"' + "".join(escape(char) for char in text) + '"'
+def _value(value: Any) -> Item:
+    """One value as a tomlkit item. Arrays and inline tables are built here: tomlkit would turn a
+    list of tables into an array of tables, and writes `{a = 1}` where TOML's own examples (and
+    analysts) write `{ a = 1 }`. Anything TOML cannot hold raises TypeError."""
+    if isinstance(value, Mapping):
+        table = tomlkit.inline_table()
+        for key, item in value.items():
+            table.append(str(key), _value(item))
+        if table.value.body:
+            table.value.body[0][1].trivia.indent = " "
+            table.value.body[-1][1].trivia.trail = " "
+        return table
+    if isinstance(value, (list, tuple)):
+        array = tomlkit.array()
+        for item in value:
+            array.append(_value(item))
+        return array
+    return tomlkit.item(value)  # ConvertError is a TypeError
 
 
 def _inline(value: Any) -> str:
-    """One value as a TOML literal; floats via repr so they read back bit for bit."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        return "nan" if math.isnan(value) else repr(value)
-    if isinstance(value, str):
-        return _string(value)
-    if isinstance(value, (dt.datetime, dt.date, dt.time)):
-        return value.isoformat()
-    if isinstance(value, Mapping):
-        items = ", ".join(f"{_key(str(key))} = {_inline(item)}" for key, item in value.items())
-        return "{ " + items + " }" if items else "{}"
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(_inline(item) for item in value) + "]"
-    raise TypeError(f"cannot write {type(value).__name__} value {value!r} as TOML")
+    """One value as a TOML literal, as it would be written in a scenario file or after --set."""
+    return _value(value).as_string()
+
+
+def _key(key: str) -> str:
+    return tomlkit.key(key).as_string()
 
 
 # ---------------------------------------------------------------------------- small helpers

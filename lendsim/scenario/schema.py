@@ -53,6 +53,27 @@ class Simulation(Frozen):
     months: int = Field(60, ge=1, le=1200, description="Simulated months.")
     seeds: int = Field(5, ge=1, le=1000, description="Replications; automated and HITL are paired by seed.")
     seed: int = Field(20201102, ge=0, description="Root seed; every replication's streams derive from it.")
+    default_horizon_months: int = Field(
+        12,
+        ge=1,
+        le=1200,
+        description=(
+            "Months after origination within which a loan that reaches 90+ dpd counts as a default; "
+            "the default rate counts only cohorts at least this old by the last month."
+        ),
+    )
+
+    @model_validator(mode="after")
+    def _a_cohort_outlives_the_horizon(self) -> Simulation:
+        """The default rate is measured on cohorts followed for the whole horizon: a run no longer
+        than the horizon has none, so it could only report a made-up number."""
+        if self.months <= self.default_horizon_months:
+            raise ValueError(
+                f"months = {self.months} must be more than default_horizon_months = "
+                f"{self.default_horizon_months}: the default rate counts only cohorts followed for the "
+                "whole horizon — run longer or lower simulation.default_horizon_months"
+            )
+        return self
 
 
 class Consumers(Frozen):
@@ -320,6 +341,15 @@ class HumanReview(Frozen):
     max_wait_months: int = Field(
         2, ge=0, le=24, description="Months an applicant waits in the queue before giving up."
     )
+    appeal_grace_months: int = Field(
+        3,
+        ge=0,
+        le=120,
+        description=(
+            "Months after a freeze is lifted on appeal in which the score-drop rule does not freeze "
+            "the account again (other causes still do); 0 = it may re-freeze the same month."
+        ),
+    )
 
 
 class ScoringModel(Frozen):
@@ -373,6 +403,13 @@ class Drawdown(Frozen):
     )
     peak_tightening_points: float = Field(
         30.0, ge=0, le=600, description="Extra score points a drawdown needs during peak months."
+    )
+    reviewed_lines_skip_score_check: bool = Field(
+        False,
+        description=(
+            "A line a reviewer granted skips the score check at drawdown (the reviewer's judgement "
+            "stands); false = every drawdown faces the same checks."
+        ),
     )
 
 
@@ -607,6 +644,18 @@ class Platform(Frozen):
     )
     operating_cost_apr: float = Field(
         0.01, ge=0, le=1, description="Annual operating cost as a share of the whole facilitated book."
+    )
+    partner_review_cost_share: float = Field(
+        0.0,
+        ge=0,
+        le=1,
+        description="Share of review cost the partner banks bear; the platform's P&L bears the rest.",
+    )
+    partner_funding_apr: float = Field(
+        0.025,
+        ge=0,
+        le=1,
+        description="Partner banks' annual cost of funds on their co-lent balance (in book_profit only).",
     )
     partners: tuple[PartnerBank, ...] = Field(
         default_factory=_default_partners,

@@ -18,6 +18,7 @@ TINY_SETS: tuple[str, ...] = (
     "population.smes.count=60",
     "simulation.months=6",
     "simulation.seeds=3",
+    "simulation.default_horizon_months=3",
 )
 """A population small enough that one simulate() call takes a few hundredths of a second."""
 

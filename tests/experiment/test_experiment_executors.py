@@ -118,3 +118,48 @@ def test_executor_options_that_make_no_sense_are_refused():
             make_executor(**kwargs)
     assert make_executor().name == "processes"
     assert make_executor("serial").name == "serial"
+
+
+class _Recording(SerialExecutor):
+    """A serial executor that remembers being closed."""
+
+    closed = False
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def _square(value: int) -> int:
+    if value == 2:
+        raise ValueError("two")
+    return value * value
+
+
+def _results(executor) -> list[tuple[int, int | None, str]]:
+    finished = executor.map_unordered(_square, [1, 2, 3])
+    return [(task, outcome.value, str(outcome.error)) for task, outcome in finished]
+
+
+def test_the_progress_bar_counts_every_outcome_and_changes_none(monkeypatch: pytest.MonkeyPatch):
+    """The bar is the command line's: it wraps an executor, passes its outcomes through unchanged
+    (failures too), draws N/N on a terminal and closes what it wraps; executors import no display."""
+    import ast
+    import io
+
+    import rich.console
+
+    import lendsim.executors
+    from lendsim import progress
+
+    screen = io.StringIO()
+    terminal = rich.console.Console(file=screen, force_terminal=True, width=100)
+    monkeypatch.setattr(progress, "Console", lambda stderr: terminal)
+    inner = _Recording()
+    with progress.ShowingProgress(inner, "sweep", enabled=True) as runner:
+        shown = _results(runner)
+    assert shown == _results(SerialExecutor()) == [(1, 1, "None"), (2, None, "two"), (3, 9, "None")]
+    assert "3/3" in screen.getvalue() and inner.closed
+    assert (runner.name, runner.workers) == ("serial", 1)
+    source = ast.parse(Path(lendsim.executors.__file__).read_text(encoding="utf-8"))
+    imported = {node.module for node in ast.walk(source) if isinstance(node, ast.ImportFrom)}
+    assert not any(str(module).startswith("rich") for module in imported)

@@ -14,8 +14,8 @@ from scipy import stats
 
 from lendsim import MODES
 from lendsim.experiment import COMPARISON_COLUMNS, mean_ci, paired_comparison
-from lendsim.metrics import HEADLINE_METRICS
-from lendsim.statistics import paired_ci
+from lendsim.metrics import HEADLINE_METRICS, REGISTRY
+from lendsim.statistics import clip_interval, paired_ci
 from lendsim.sweep import sweep_summary
 
 
@@ -49,8 +49,16 @@ def test_comparison_interval_is_the_statistics_module_paired_interval_bit_for_bi
     hitl = [0.66, 0.60, 0.70, 0.61, 0.65]
     table = paired_comparison(summary_of(automated, hitl)).set_index("metric")
     for i, metric in enumerate(HEADLINE_METRICS):
-        expected = paired_ci(np.multiply(automated, i + 1), np.multiply(hitl, i + 1))
-        assert tuple(table.loc[metric, ["difference", "ci_low", "ci_high"]]) == expected
+        difference, low, high = paired_ci(np.multiply(automated, i + 1), np.multiply(hitl, i + 1))
+        low, high = clip_interval(low, high, REGISTRY[metric].difference_range())
+        assert tuple(table.loc[metric, ["difference", "ci_low", "ci_high"]]) == (difference, low, high)
+
+
+def test_comparison_intervals_stay_within_what_a_difference_can_be():
+    """A rate's paired interval over 5 seeds may reach past ±1 in t arithmetic; no difference can."""
+    table = paired_comparison(summary_of([0.0, 0.0, 0.0, 0.0, 0.9], [1.0, 1.0, 1.0, 1.0, 0.0]))
+    row = table.set_index("metric").loc["approval_rate"]
+    assert -1.0 <= row["ci_low"] and row["ci_high"] == 1.0
 
 
 def test_comparison_has_contract_columns_and_metric_order():

@@ -197,7 +197,11 @@ def test_the_first_failing_check_in_priority_order_names_the_refusal():
 
 
 def test_a_line_a_reviewer_granted_keeps_the_reviewers_judgement_on_the_score(small):
-    s = tweak(small, underwriting__drawdown__anomaly_flag_rate=0.0)
+    s = tweak(
+        small,
+        underwriting__drawdown__anomaly_flag_rate=0.0,
+        underwriting__drawdown__reviewed_lines_skip_score_check=True,
+    )
     t = table(s)
     t.score[[0, 1]] = s.underwriting.cutoff - 50.0
     t.reviewed_line[1] = True

@@ -3,12 +3,13 @@
     python -m tests.reliability.golden            # compare a fresh run with the golden file
     python -m tests.reliability.golden --write    # record it again (say why in the commit message)
 
-The run: scenarios/baseline.toml with 1,500 consumers, 300 SMEs, 12 months, one seed, both modes,
-through `lendsim run` in this process. Every number must agree with the file within a relative
-tolerance of RTOL (1e-9): floating-point sums differ in their last bits across CPUs (AVX2 against
-AVX-512 kernels) and library builds, so digit-for-digit equality can only be promised on the same
-machine with the same locked versions (tests/experiment check that). A real change of the model,
-the seeding or a metric moves numbers by far more than 1e-9 and fails loudly, naming each cell.
+The run: scenarios/baseline.toml with 1,500 consumers, 300 SMEs, 12 months (default horizon 6),
+one seed, both modes, through `lendsim run` in this process. Every number must agree with the file
+within a relative tolerance of RTOL (1e-9): floating-point sums differ in their last bits across
+CPUs (AVX2 against AVX-512 kernels) and library builds, so digit-for-digit equality can only be
+promised on the same machine with the same locked versions (tests/experiment check that). A real
+change of the model, the seeding or a metric moves numbers by far more than 1e-9 and fails loudly,
+naming each cell.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ SETTINGS: tuple[str, ...] = (
     "population.smes.count=300",
     "simulation.months=12",
     "simulation.seeds=1",
+    "simulation.default_horizon_months=6",
 )
 REGENERATE = "python -m tests.reliability.golden --write"
 RTOL = 1e-9

@@ -100,7 +100,6 @@ def install(point: str, sig: signal.Signals) -> None:
 
     import pandas as pd
 
-    import lendsim.report.page as page
     import lendsim.store as store
 
     in_staging = lambda path: Path(path).parent.name.endswith(store.TMP_SUFFIX)  # noqa: E731
@@ -159,7 +158,7 @@ def install(point: str, sig: signal.Signals) -> None:
             def replace(src: Any, dst: Any) -> None:
                 die(sig)
 
-        page.os = DyingOs()  # type: ignore[assignment]
+        store.os = DyingOs()  # type: ignore[attr-defined]  # the report is written by store.write_atomic
     else:
         raise SystemExit(f"unknown kill point {point!r}; one of {', '.join(KILL_POINTS)}")
 

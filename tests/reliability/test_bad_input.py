@@ -376,7 +376,7 @@ EXTREMES: dict[str, tuple[str, ...]] = {
     "one-consumer-no-smes": ("population.consumers.count=1", "population.smes.count=0"),
     "one-sme-no-consumers": ("population.consumers.count=0", "population.smes.count=1"),
     "nobody": ("population.consumers.count=0", "population.smes.count=0"),
-    "one-month": ("simulation.months=1",),
+    "two-months": ("simulation.months=2",),  # the shortest: months must exceed the default horizon
     "cutoff-lowest": ("underwriting.cutoff=350",),
     "cutoff-highest": ("underwriting.cutoff=950",),
     "zero-capital": ("platform.capital_per_borrower_rmb=0",),
@@ -422,8 +422,9 @@ EXTREMES: dict[str, tuple[str, ...]] = {
     "all-suspended": ("policy.regulator_orders=[{start_month=1, duration_months=1200, share=1}]",),
     "no-partners": ("platform.own_funding_share=1", "platform.partners=[]"),
     "rate-cap-tiny": ("regulation.apr_cap=1e-300",),
-    "one-month-one-consumer-top-cutoff": (
-        "simulation.months=1",
+    "two-months-one-consumer-top-cutoff": (
+        "simulation.months=2",
+        "simulation.default_horizon_months=1",
         "population.consumers.count=1",
         "population.smes.count=0",
         "underwriting.cutoff=950",
@@ -455,7 +456,7 @@ def test_a_tiny_limit_doubling_distance_runs_without_numpy_warnings(tmp_path):
 
 
 def test_the_console_script_runs_several_extremes_at_once_with_warnings_as_errors(tmp_path):
-    extremes = [*EXTREMES["one-month-one-consumer-top-cutoff"], *EXTREMES["shock-highest"]]
+    extremes = [*EXTREMES["two-months-one-consumer-top-cutoff"], *EXTREMES["shock-highest"]]
     env = subprocess_env()
     env["PYTHONWARNINGS"] = "error::RuntimeWarning"
     done = console(

@@ -160,9 +160,9 @@ def _raise(error: BaseException):
     ids=["disk-full", "permission"],
 )
 def test_a_report_that_cannot_be_written_is_exit_2_with_one_line(tmp_path, monkeypatch, error):
-    import lendsim.report.page as page
+    import lendsim.store as store
 
-    monkeypatch.setattr(page.os, "fdopen", _raise(error))
+    monkeypatch.setattr(store.os, "replace", _raise(error))  # the report's rename: store.write_atomic
     result = invoke(run_args(tmp_path / "run", report=True))
     assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
     assert result.exit_code == 2 and one_line_error(result.stderr), result.stderr

@@ -265,7 +265,7 @@ def set_dotted(document: dict[str, Any], key: str, value: Any) -> None:
 def tiny_document(extends: Any) -> dict[str, Any]:
     return {
         "extends": extends,
-        "simulation": {"months": 3, "seeds": 1},
+        "simulation": {"months": 3, "seeds": 1, "default_horizon_months": 1},
         "population": {"consumers": {"count": 150}, "smes": {"count": 30}},
     }
 
@@ -813,7 +813,18 @@ def console(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
             ["after the last"],
         ),
         (
-            ["run", "baseline.toml", "--out", "not_a_folder", "--months", "2", "--seeds", "1"],
+            [
+                "run",
+                "baseline.toml",
+                "--out",
+                "not_a_folder",
+                "--months",
+                "2",
+                "--seeds",
+                "1",
+                "--set",
+                "simulation.default_horizon_months=1",
+            ],
             ["not a folder"],
         ),
     ],

@@ -59,6 +59,8 @@ TINY_RUN = (
     "population.consumers.count=150",
     "--set",
     "population.smes.count=30",
+    "--set",
+    "simulation.default_horizon_months=3",
 )
 """For kills at chosen points: the simulation is short, the writing is what matters."""
 TIMED_RUN = (
@@ -73,6 +75,8 @@ TIMED_RUN = (
     "population.consumers.count=2000",
     "--set",
     "population.smes.count=400",
+    "--set",
+    "simulation.default_horizon_months=6",
 )
 """For kills at random moments: ≈ 3 s with the report — start-up, simulation, writing, report."""
 
@@ -320,6 +324,8 @@ SWEEP_TINY = (
     "population.smes.count=60",
     "--set",
     "simulation.months=6",
+    "--set",
+    "simulation.default_horizon_months=3",
 )
 GRID = ("--grid", "underwriting.cutoff=560,640")  # 2 points × 2 seeds = 4 tasks
 MORRIS = ("--range", "underwriting.cutoff=560:680", "--method", "morris", "--samples", "2")

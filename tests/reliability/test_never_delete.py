@@ -39,6 +39,8 @@ TINY = (
     "population.smes.count=60",
     "--set",
     "simulation.months=6",
+    "--set",
+    "simulation.default_horizon_months=3",
 )
 SWEEP_DESIGN = ("--grid", "underwriting.cutoff=560,640", "--seeds", "2")
 FINAL_FILES = ("sweep.parquet", "sweep_summary.csv")

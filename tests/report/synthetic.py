@@ -15,9 +15,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from lendsim.metrics import HEADLINE_METRICS, headline_metrics, headline_names
+from lendsim.metrics import CONSTRAINTS, HEADLINE_METRICS, headline_metrics, headline_names
 
 MODES = ("automated", "hitl")
+SYNTHETIC_DEFAULT_HORIZON_MONTHS = 3
+"""Short, so that even the short fabricated runs have cohorts followed over the whole horizon."""
 BASIC_SEGMENTS = ("all", "consumer", "sme")
 EXTRA_SEGMENTS = (
     "band:350-600",
@@ -117,7 +119,9 @@ def fabricate_monthly(
     table["applications_decided"] = table["applications"] - table["system_failures"]
     table["approval_rate"] = np.clip(noisy(np.where(hitl, 0.60, 0.55) - 0.08 * shock), 0, 1)
     table["approved"] = np.round(table["applications_decided"] * table["approval_rate"]).astype(int)
-    table["rejected"] = table["applications_decided"] - table["approved"]
+    table["approved_unfunded"] = 0
+    table["abandoned_applications"] = np.where(hitl, np.round(noisy(15 * scale)), 0).astype(int)
+    table["rejected"] = table["applications_decided"] - table["approved"] - table["abandoned_applications"]
     table["approved_on_appeal"] = 0
     table["requests"] = table["applications"]
     table["loans_originated"] = table["approved"]
@@ -136,6 +140,15 @@ def fabricate_monthly(
     table["rejections_tracked"] = table["rejected"]
     table["false_rejection_rate"] = np.clip(noisy(np.where(hitl, 0.18, 0.26), 0.1), 0, 1)
     table["false_rejections"] = np.round(table["rejected"] * table["false_rejection_rate"]).astype(int)
+    table["approvals_tracked"] = table["approved"]
+    table["approvals_repaid"] = table["approved"] - table["cohort_defaults"]
+    table["applicants_would_repay"] = table["false_rejections"] + table["approvals_repaid"]
+    # Cohorts younger than the default horizon are not known yet: gaps in the cohort default rate.
+    seasoned = month <= months - min(SYNTHETIC_DEFAULT_HORIZON_MONTHS, months - 1)
+    table["cohort_seasoned"] = seasoned.astype(float)
+    table["seasoned_loans"] = np.where(seasoned, table["cohort_loans"], 0)
+    table["seasoned_defaults"] = np.where(seasoned, table["cohort_defaults"], 0)
+    table["cohort_default_rate"] = table["cohort_default_rate"].where(seasoned)
     viable = np.where(is_sme | (keys["segment"] == "all"), noisy(40e6 * scale), 0.0)
     table["sme_viable_demand_rmb"] = viable
     table["sme_funding_gap_share"] = np.where(
@@ -155,6 +168,13 @@ def fabricate_monthly(
     table["review_queue"] = np.where(hitl, np.round(noisy(150 * scale * (1 + 2 * peak))), 0).astype(int)
     table["review_delay_days"] = np.where(hitl, noisy(1.5 + 2.0 * peak), 0.0)
     table["review_cost"] = table["reviews_done"] * 60.0
+    table["platform_credit_losses_rmb"] = table["credit_losses"] * 0.02  # the own-funded share
+    table["appeal_refreezes"] = np.where(hitl, np.round(noisy(5 * scale)), 0).astype(int)
+    table["appeal_refreezes_prevented"] = np.where(hitl, np.round(noisy(6 * scale)), 0).astype(int)
+    table["refused_score"] = np.round(table["drawdowns_refused"] * 0.5).astype(int)
+    table["funding_cost_rmb"] = noisy(table["book_rmb"] * 0.0005)
+    table["partner_funding_cost_rmb"] = noisy(table["book_rmb"] * 0.002)
+    table["operating_cost_rmb"] = noisy(table["book_rmb"] * 0.0008)
     _add_platform_columns(table, rng, hitl, month, shock, peak, maintenance)
     if prefixed:
         _add_prefixed_columns(table, rng, maintenance)
@@ -173,6 +193,7 @@ def _add_platform_columns(table, rng, hitl, month, shock, peak, maintenance) -> 
     platform["capital_ratio"] = (
         np.where(p_hitl, 0.135, 0.125) - 0.02 * p_shock + 0.004 * rng.standard_normal(size)
     )
+    platform["rwa_rmb"] = platform["capital_rmb"] / platform["capital_ratio"]
     platform["required_capital_ratio"] = np.where(p_month > p_month.max() // 2, 0.10, 0.08)
     platform["leverage"] = np.where(p_hitl, 7.2, 7.8) + 1.2 * p_shock + 0.2 * rng.standard_normal(size)
     platform["max_leverage"] = 10.0
@@ -200,13 +221,21 @@ def _add_prefixed_columns(table, rng, maintenance) -> None:
             table[column] = rng.poisson(30, n)
 
 
+CONSTRAINT_INPUTS = tuple(
+    dict.fromkeys(column for c in CONSTRAINTS for column in (*c.bound_when, f"supply_lost_{c.name}"))
+)
+"""Columns the constraint metrics read (lendsim.metrics.CONSTRAINTS); one that a fabricated table
+lacks never happened in it: 0 in the summary, still absent from monthly.parquet."""
+
+
 def _summary(monthly: pd.DataFrame) -> pd.DataFrame:
     """Headline metrics per (mode, seed), from the 'all' rows, by the registry's own definitions
     (lendsim.metrics.headline_metrics is a function of the table, not of the model)."""
+    complete = monthly.assign(**{c: 0.0 for c in CONSTRAINT_INPUTS if c not in monthly.columns})
     return pd.DataFrame(
         [
             {"mode": mode, "seed": seed, **headline_metrics(group)}
-            for (mode, seed), group in monthly.groupby(["mode", "seed"], sort=True)
+            for (mode, seed), group in complete.groupby(["mode", "seed"], sort=True)
         ]
     )
 

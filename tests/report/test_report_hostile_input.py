@@ -69,7 +69,7 @@ def hostile_scenario(folder: Path) -> Path:
     path.write_text(
         f"extends = {toml_string(str(BASELINE))}\n"
         f"[meta]\nname = {toml_string(SCENARIO_NAME)}\ndescription = {toml_string(SCENARIO_PURPOSE)}\n"
-        "[simulation]\nmonths = 6\nseeds = 2\n"
+        "[simulation]\nmonths = 6\nseeds = 2\ndefault_horizon_months = 3\n"
         "[population.consumers]\ncount = 300\n[population.smes]\ncount = 60\n"
         f"{sectors}{regions}",
         encoding="utf-8",

@@ -108,10 +108,10 @@ def test_a_shock_after_the_horizon_is_refused_naming_the_override(tmp_path: Path
     path = tmp_path / "late.toml"
     path.write_text("[[macro.shocks]]\nstart_month = 30\ndepth = -1.0\n", encoding="utf-8")
     with pytest.raises(ScenarioError) as caught:
-        load_scenario(path, ["simulation.months=12"])
+        load_scenario(path, ["simulation.months=24"])
     message = str(caught.value)
     assert message.startswith(f"{path}: ")
-    assert "(from --set simulation.months=12)" in message
+    assert "(from --set simulation.months=24)" in message
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
