@@ -53,6 +53,12 @@ STRINGS: dict[str, tuple[str, str]] = {
     "section_segments": ("Breakdown by segment", "按客群细分"),
     "section_limits": ("What limited lending", "是什么限制了放贷"),
     "section_appendix": ("Appendix", "附录"),
+    "section_glossary": ("Glossary", "术语表"),
+    "glossary_lead": (
+        "What each headline number counts. Rates are fractions of the stated denominator; money is "
+        "in RMB; counts are over the whole simulated horizon unless the definition says otherwise.",
+        "各项主要指标的统计口径。比率为相应分母的占比；金额单位为人民币；除定义另有说明外，计数均为整个模拟期内的合计。",
+    ),
     "section_sweep_metrics": ("Metrics across the parameter space", "各参数点上的指标"),
     "section_sensitivity": ("Sensitivity analysis", "敏感性分析"),
     # summary

@@ -46,6 +46,7 @@ SECTIONS = (
     ("limits", "section_limits"),
     ("review", "section_review"),
     ("segments", "section_segments"),
+    ("glossary", "section_glossary"),
     ("appendix", "section_appendix"),
 )
 
@@ -180,6 +181,7 @@ def run_page(run: RunContents, lang: str) -> str:
             ],
         ),
         segments_section(run.monthly, charts.bands.seeds, lang),
+        glossary_section(),
         appendix_section(run.manifest, run.scenario_toml),
     ]
     manifest = run.manifest
@@ -415,4 +417,24 @@ def _meta(run: RunContents) -> Text:
         seeds=str(len(seeds)),
         months=str(months),
         finished=str(run.manifest.get("finished_at", "?")),
+    )
+
+
+def glossary_section() -> str:
+    """Every headline metric in plain words, from the metric registry: the report names what was
+    computed, in both languages, and a reader need not look anything up elsewhere."""
+    entries = [
+        join(
+            [
+                capitalised(metric_label(m.name)),
+                same(f" ({m.name}): "),
+                dict(zip(("en", "zh"), m.definition, strict=True)),
+            ]
+        )
+        for m in metrics.REGISTRY.headline()
+    ]
+    return page.section(
+        "glossary",
+        text("section_glossary"),
+        [page.paragraph(text("glossary_lead"), "lead"), page.bullets(entries, [""] * len(entries))],
     )

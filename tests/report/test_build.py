@@ -10,7 +10,7 @@ import pytest
 from plotly.offline import get_plotlyjs
 
 from lendsim.errors import OptionError, RunFolderError
-from lendsim.metrics import HEADLINE_METRICS
+from lendsim.metrics import HEADLINE_METRICS, REGISTRY
 from lendsim.report import build_report
 from lendsim.report.folders import RUN_FILES
 
@@ -177,3 +177,13 @@ def test_sweep_reports_draw_one_figure_per_nonzero_metric(built_sweep_reports: d
     assert "frozen_accounts 始终为零" in grid
     assert '"type":"heatmap"' in grid
     assert '"type":"heatmap"' not in built_sweep_reports["line"].read_text(encoding="utf-8")
+
+
+def test_run_report_has_a_glossary_of_every_headline_metric_in_both_languages(built_run_report: Path):
+    import html
+
+    page = html.unescape(built_run_report.read_text(encoding="utf-8"))
+    glossary = page[page.index('id="glossary"') : page.index('id="appendix"')]
+    for metric in REGISTRY.headline():
+        assert f"({metric.name})" in glossary
+        assert metric.definition[0] in glossary and metric.definition[1] in glossary
