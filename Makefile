@@ -1,6 +1,6 @@
 # Two entry points for a fresh machine with nothing but Python 3.11:
 #   make demo   set everything up, run the baseline scenario → results/baseline/
-#   make test   set everything up (incl. Debian's chromium for the browser tests), run all tests
+#   make test   set everything up (incl. Debian's chromium for the browser tests), type-check (mypy), run all tests
 #   make lock   re-resolve requirements.lock from pyproject.toml's ranges (then commit it)
 # `setup` installs exactly the versions (and file hashes) in requirements.lock, so CI and every
 # developer compute with the same libraries; pyproject.toml keeps ranges for people who install
@@ -35,6 +35,7 @@ browser:
 	bash .ci/install-browser.sh
 
 test: setup browser
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile
 
 bench: setup
@@ -42,6 +43,7 @@ bench: setup
 
 lint: setup
 	$(BIN)/ruff check lendsim tests benchmarks examples
+	$(BIN)/mypy
 
 clean:
 	rm -rf $(VENV) $(LOCK_VENV) results/*/ test-artifacts .pytest_cache

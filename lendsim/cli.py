@@ -55,7 +55,8 @@ class OneLineErrors(TyperGroup):
         try:
             if problem:
                 raise OptionError(problem)
-            result = super().main(*args, standalone_mode=False, **kwargs)
+            kwargs["standalone_mode"] = False  # `standalone_mode` itself is never in kwargs
+            result = super().main(*args, **kwargs)
         except OptionError as error:
             typer.echo(f"error: {one_line(str(error))}", err=True)
             result = 2
@@ -63,7 +64,8 @@ class OneLineErrors(TyperGroup):
             error.show()
             result = error.exit_code
         except click.ClickException as error:
-            where = f"{error.ctx.command_path}: " if getattr(error, "ctx", None) else ""
+            ctx = getattr(error, "ctx", None)  # set on UsageError and its kind, not on every ClickException
+            where = f"{ctx.command_path}: " if ctx else ""
             typer.echo(f"error: {where}{one_line(error.format_message())}", err=True)
             result = error.exit_code
         except typer.Abort:

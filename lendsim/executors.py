@@ -30,7 +30,7 @@ import sys
 import time
 import traceback
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -88,10 +88,15 @@ class Outcome:
 class Executor(Protocol):
     """Runs independent tasks; yields each `(task, Outcome)` as soon as it is finished."""
 
-    name: str
-    workers: int
+    @property
+    def name(self) -> str: ...
 
-    def map_unordered(self, fn: Callable[[T], Any], tasks: Iterable[T]) -> Iterator[tuple[T, Outcome]]: ...
+    @property
+    def workers(self) -> int: ...
+
+    def map_unordered(
+        self, fn: Callable[[T], Any], tasks: Iterable[T]
+    ) -> Generator[tuple[T, Outcome], None, None]: ...
 
     def close(self) -> None: ...
 
@@ -117,7 +122,9 @@ class SerialExecutor(_ClosingMixin):
     name = "serial"
     workers = 1
 
-    def map_unordered(self, fn: Callable[[T], Any], tasks: Iterable[T]) -> Iterator[tuple[T, Outcome]]:
+    def map_unordered(
+        self, fn: Callable[[T], Any], tasks: Iterable[T]
+    ) -> Generator[tuple[T, Outcome], None, None]:
         for task in tasks:
             try:
                 value = fn(task)
@@ -227,7 +234,9 @@ class ProcessExecutor(_ClosingMixin):
         with _single_thread_environment():  # worker processes are spawned inside submit()
             return self._pool.submit(fn, task)
 
-    def map_unordered(self, fn: Callable[[T], Any], tasks: Iterable[T]) -> Iterator[tuple[T, Outcome]]:
+    def map_unordered(
+        self, fn: Callable[[T], Any], tasks: Iterable[T]
+    ) -> Generator[tuple[T, Outcome], None, None]:
         """Yield tasks as they finish. Ctrl-C is acted on within `POLL_S`: the tasks that had already
         finished are still handed over (so they can be saved), then KeyboardInterrupt is raised and
         the pool is stopped."""
@@ -357,7 +366,9 @@ class DaskExecutor(_ClosingMixin):
             self._client = distributed.Client(self._cluster)
         self.workers = max(1, len(self._client.scheduler_info().get("workers", {})))
 
-    def map_unordered(self, fn: Callable[[T], Any], tasks: Iterable[T]) -> Iterator[tuple[T, Outcome]]:
+    def map_unordered(
+        self, fn: Callable[[T], Any], tasks: Iterable[T]
+    ) -> Generator[tuple[T, Outcome], None, None]:
         import distributed
 
         futures = {}

@@ -17,7 +17,7 @@ from __future__ import annotations
 import contextlib
 import math
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Generator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -132,7 +132,7 @@ def summary_frame(rows: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
 
 def run_tasks(
     tasks: Sequence[Task], executor: Executor | None
-) -> Iterable[tuple[Task, Outcome]]:
+) -> Generator[tuple[Task, Outcome], None, None]:
     """Yield each task's outcome as it finishes (in this process when `executor` is None). What is
     shown meanwhile is the caller's: the command line wraps its executor in a progress bar."""
     context = contextlib.nullcontext(executor) if executor is not None else SerialExecutor()

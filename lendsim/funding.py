@@ -59,7 +59,7 @@ class Funding:
         self.stress_appetite = np.array([p.stress_appetite for p in partners])
         self.stressed = np.zeros(len(partners), dtype=bool)
         self._balances_key: tuple[int, int] | None = None
-        self._balances = np.zeros(len(partners))
+        self._balances: np.ndarray = np.zeros(len(partners))
         self.loss_history: deque[tuple[np.ndarray, np.ndarray]] = deque(maxlen=STRESS_WINDOW_MONTHS)
 
     # --- shares and balances --------------------------------------------------------------------

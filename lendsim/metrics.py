@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 import operator
 from collections import ChainMap
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -395,6 +395,7 @@ class Metric:
         # Added up from the first flow (not from 0, as sum() would): the same operations, hence the
         # same bits, whether one flow or several.
         numerator = functools.reduce(operator.add, (values[name] for name in self.numerator))
+        assert self.denominator is not None  # __post_init__: a formula or a denominator
         return ratio(numerator, values[self.denominator])
 
     @property
@@ -404,6 +405,12 @@ class Metric:
         return self.denominator is not None and all(
             name in RAW_FLOWS for name in (*self.numerator, self.denominator)
         )
+
+
+def _monthly_position(metric: Metric) -> int:
+    """Sort key of a monthly metric: its column position (only called for metrics that have one)."""
+    assert metric.monthly is not None
+    return metric.monthly
 
 
 class MetricRegistry:
@@ -416,11 +423,12 @@ class MetricRegistry:
     def __init__(self, metrics: Iterable[Metric]) -> None:
         self.metrics: tuple[Metric, ...] = tuple(metrics)
         self._by_name = {m.name: m for m in self.metrics}
-        for field, values in (
+        declared: tuple[tuple[str, Sequence[str | int]], ...] = (
             ("name", [m.name for m in self.metrics]),
             ("priority", [m.priority for m in self.metrics if m.priority is not None]),
             ("monthly position", [m.monthly for m in self.metrics if m.monthly is not None]),
-        ):
+        )
+        for field, values in declared:
             repeated = sorted({v for v in values if values.count(v) > 1}, key=str)
             if repeated:
                 raise ValueError(f"metric registry: {field} {repeated[0]} is declared more than once")
@@ -446,7 +454,7 @@ class MetricRegistry:
 
     def monthly(self) -> tuple[Metric, ...]:
         """Rates of the monthly table, in column order."""
-        return tuple(sorted((m for m in self.metrics if m.monthly is not None), key=lambda m: m.monthly))
+        return tuple(sorted((m for m in self.metrics if m.monthly is not None), key=_monthly_position))
 
     def by_priority(self) -> tuple[Metric, ...]:
         """Headline metrics in the order the findings tell them; any without a priority last."""

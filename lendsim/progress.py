@@ -9,7 +9,7 @@ rate and ETA on stderr; not on a terminal, or with --quiet, it draws nothing and
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable
 from typing import Any, TypeVar
 
 from rich import progress as rp
@@ -37,7 +37,9 @@ class ShowingProgress:
     def workers(self) -> int:
         return self.executor.workers
 
-    def map_unordered(self, fn: Callable[[T], Any], tasks: Iterable[T]) -> Iterator[tuple[T, Outcome]]:
+    def map_unordered(
+        self, fn: Callable[[T], Any], tasks: Iterable[T]
+    ) -> Generator[tuple[T, Outcome], None, None]:
         tasks = list(tasks)
         with Progress(len(tasks), self.description, enabled=self.enabled) as bar:
             with contextlib.closing(iter(self.executor.map_unordered(fn, tasks))) as finished:

@@ -195,7 +195,7 @@ def _fsync_folder(folder: Path) -> None:
 
 
 def write_atomic(
-    path: Path, write: Callable[[Path], None], *, fsync: bool = True, doing: str = "write"
+    path: Path, write: Callable[[Path], object], *, fsync: bool = True, doing: str = "write"
 ) -> Path:
     """Call `write(tmp)` on a temporary file beside `path`, then rename it to `path`.
 

@@ -34,9 +34,11 @@ class Streams:
     def for_replication(cls, root_seed: int, replication: int) -> Streams:
         sequence = np.random.SeedSequence([root_seed, replication])
         children = sequence.spawn(len(STREAM_NAMES))
-        generators = [np.random.default_rng(child) for child in children[:-1]]
+        population, macro, behaviour, scoring, review = (
+            np.random.default_rng(child) for child in children[:-1]
+        )
         events = KeyedUniforms(int(children[-1].generate_state(1, np.uint64)[0]))
-        return cls(*generators, events=events)
+        return cls(population, macro, behaviour, scoring, review, events=events)
 
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)

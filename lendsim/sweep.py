@@ -85,7 +85,9 @@ def _split_key(option: str, spec: str) -> tuple[str, str]:
 
 def _split_list(text: str) -> list[str]:
     """Split on commas that are not inside brackets, braces or quotes."""
-    parts, depth, quote, current = [], 0, "", []
+    parts: list[str] = []
+    current: list[str] = []
+    depth, quote = 0, ""
     for char in text:
         if quote:
             quote = "" if char == quote else quote
@@ -605,6 +607,7 @@ def finish_sweep(
     if finish is not None:
         finish(outcome)
     versions = sorted(describe_code(code) for code, n in vetting.versions.items() if n)
+    code_versions: dict[str, Any] = {"task_code_versions": versions} if len(versions) > 1 else {}
     manifest = build_manifest(
         base,
         started_at=started,
@@ -615,7 +618,7 @@ def finish_sweep(
         points=len(design.points),
         failed=failed,
         complete=not failed,
-        **({"task_code_versions": versions} if len(versions) > 1 else {}),
+        **code_versions,
         **dict(manifest_extra or {}),
     )
     write_json_atomic(folder.manifest_path, manifest)
@@ -704,9 +707,10 @@ def sensitivity_plan(
     check_count("--samples", samples)
     if method == "sobol" and samples & (samples - 1):
         raise OptionError(f"--samples {samples} — sobol needs a power of 2 (e.g. 32, 64, 128)")
+    names = [r.key for r in ranges]
     problem = {
         "num_vars": len(ranges),
-        "names": [r.key for r in ranges],
+        "names": names,
         "bounds": [[r.lo, r.hi] for r in ranges],
     }
     if method == "morris":
@@ -716,7 +720,7 @@ def sensitivity_plan(
     columns = [spec.scale(sample[:, j]) for j, spec in enumerate(ranges)]
     design = Design(
         method,
-        tuple(problem["names"]),
+        tuple(names),
         tuple(zip(*columns, strict=True)),
         option="--range",
         extra={"samples": samples},

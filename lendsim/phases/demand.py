@@ -9,6 +9,7 @@ its current score band for the month.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -32,7 +33,7 @@ class Demand:
 
 
 def credit_demand(
-    populations: list[Borrowers],
+    populations: Sequence[Borrowers],
     table: BorrowerTable,
     economy: Economy,
     draws: MonthlyDraws,

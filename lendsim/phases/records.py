@@ -171,12 +171,12 @@ class MonthlyRecords:
         rec.add("applications_decided", month, rows[apps])
         # Approvals count where credit was offered: recorded after origination (_origination).
         rec.add("rejected", month, rows[apps & ~d.approved])
-        for code in Rejection:
-            rec.add(column("rejected", code), month, rows[apps & (d.reason == code)])
+        for rejection in Rejection:
+            rec.add(column("rejected", rejection), month, rows[apps & (d.reason == rejection)])
         rec.add("drawdowns_attempted", month, rows[draws])
         rec.add("drawdowns_refused", month, rows[draws & ~d.approved])
-        for code in Refusal:
-            rec.add(column("refused", code), month, rows[draws & (d.reason == code)])
+        for refusal in Refusal:
+            rec.add(column("refused", refusal), month, rows[draws & (d.reason == refusal)])
         # Appeal outcomes count in the month the appealed decision was made (when the appeal was filed).
         overturned = d.on_appeal & d.is_drawdown & d.approved
         rec.add_cohort("refusals_overturned", d.application_month[overturned], rows[overturned])

@@ -253,7 +253,7 @@ def segment_rates(monthly: pd.DataFrame, segments: list[str]) -> pd.DataFrame:
 
 def segment_groups(segments: list[str]) -> dict[str, list[str]]:
     """Segments of the table grouped for display: consumer/SME, then score band, sector, region."""
-    groups = {"basic": [s for s in ("consumer", "sme") if s in segments]}
+    groups: dict[str, list[str]] = {"basic": [s for s in ("consumer", "sme") if s in segments]}
     for prefix in ("band", "sector", "region"):
         groups[prefix] = sorted((s for s in segments if s.startswith(f"{prefix}:")), key=_display_order)
     return {name: members for name, members in groups.items() if members}

@@ -139,11 +139,13 @@ def time_series(panels: list[Panel], unit: str, events: list[Event], lang: str, 
                 col=col,
             )
         if panel.reference is not None:
+            assert panel.reference_name is not None  # a regulatory line always comes with its name
             _reference_line(
                 figure, panel.reference, as_text(panel.reference_name[lang]), index == 0, row, col
             )
     if paired:
         difference = panels[0].difference
+        assert difference is not None  # `paired` says so
         _band_and_line(
             figure,
             difference["month"],

@@ -18,6 +18,7 @@ import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeGuard
 
 import numpy as np
 import pandas as pd
@@ -308,7 +309,7 @@ def _is_text(value: object) -> bool:
     return isinstance(value, str)
 
 
-def _is_whole(value: object) -> bool:
+def _is_whole(value: object) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
@@ -326,7 +327,10 @@ MANIFEST_FIELDS: dict[str, tuple[Callable[[object], bool], str]] = {
     ),
     "git_commit": (lambda v: v is None or _is_text(v), "text or null"),
     "root_seed": (_is_whole, "a whole number"),
-    "seeds": (lambda v: _is_list_of(_is_whole)(v) and len(v) > 0, "a non-empty list of whole numbers"),
+    "seeds": (
+        lambda v: isinstance(v, list) and all(_is_whole(x) for x in v) and len(v) > 0,
+        "a non-empty list of whole numbers",
+    ),
     "modes": (_is_list_of(_is_text), "a list of texts"),
     "started_at": (_is_text, "text (a date and time)"),
     "finished_at": (_is_text, "text (a date and time)"),

@@ -12,6 +12,7 @@ of fewer than five seeds says so at the top.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import pandas as pd
@@ -398,9 +399,7 @@ def segments_section(monthly: pd.DataFrame, seeds: int, lang: str) -> str:
             page.figure_block(
                 f"figure-segments-{name}",
                 title,
-                lambda each, rates=rates, members=members, labels=labels: figures.segment_bars(
-                    rates, members, labels, each, seeds
-                ),
+                functools.partial(figures.segment_bars, rates, members, labels, seeds=seeds),
                 lang,
             )
         )

@@ -8,6 +8,8 @@ sensitivity analysis, when the folder has one, is shown as index bars with confi
 
 from __future__ import annotations
 
+import functools
+
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -121,7 +123,7 @@ def sensitivity_section(sensitivity: pd.DataFrame, lang: str) -> str:
             page.figure_block(
                 f"figure-sensitivity-{method}",
                 title,
-                lambda each, table=table, method=method: figures.sensitivity_bars(table, method, each),
+                functools.partial(figures.sensitivity_bars, table, method),
                 lang,
             )
         )

@@ -567,10 +567,10 @@ def _key_hint(root: type[BaseModel], path: KeyPath, depth: int, types_here: list
                 return f"; did you mean '{_dotted(candidate)}'?"
     wanted = _dotted(path)
     everywhere = _all_keys(root)
-    close = difflib.get_close_matches(wanted, everywhere, n=1)
+    closest = difflib.get_close_matches(wanted, everywhere, n=1)
     ending = [key for key in everywhere if isinstance(path[-1], str) and key.endswith("." + path[-1])]
-    if close or len(ending) == 1:
-        return f"; did you mean '{(close or ending)[0]}'?"
+    if closest or len(ending) == 1:
+        return f"; did you mean '{(closest or ending)[0]}'?"
     return _listing(siblings, "; settings here: ")
 
 

@@ -31,6 +31,7 @@ class Frozen(BaseModel):
     def _plain_numbers(cls, value: object, info: ValidationInfo) -> object:
         """TOML's true/false must not quietly become 1/0 in a numeric setting, and no number may be
         so large that money sums overflow (every output must stay finite)."""
+        assert info.field_name is not None  # always set for a field validator
         annotation = cls.model_fields[info.field_name].annotation
         if isinstance(value, bool) and annotation in (int, float, float | None):
             kind = "a whole number" if annotation is int else "a number"
