@@ -44,6 +44,19 @@ TINY_SETS: tuple[str, ...] = (
 """Small enough that `lendsim run` of a few months takes a few hundredths of a second in-process;
 a default horizon of one month lets a run be as short as two months (months must exceed it)."""
 
+SWEEP_TASK_ARGS: tuple[str, ...] = (
+    "--set",
+    "population.consumers.count=300",
+    "--set",
+    "population.smes.count=60",
+    "--set",
+    "simulation.months=6",
+    "--set",
+    "simulation.default_horizon_months=3",
+)
+"""--set options for sweeps and sensitivity runs whose tasks last a few hundredths of a second each,
+yet long enough (6 months, horizon 3) to record every seasoned-cohort metric."""
+
 DEFECTS: dict[str, str] = {}
 """Open defects, by key; each has a strict xfail test in test_found_defects.py."""
 

@@ -36,6 +36,7 @@ from tests.reliability.support import (
     BASELINE,
     CONTRACT_FILES,
     DATA_FILES,
+    SWEEP_TASK_ARGS,
     TMP_SUFFIX,
     alive,
     cmdline,
@@ -313,20 +314,7 @@ def test_ctrl_c_stops_a_multi_seed_run_and_its_worker_processes(tmp_path):
 
 # --------------------------------------------------------------------------- sweeps and sensitivity
 
-SWEEP_TINY = (
-    "--seeds",
-    "2",
-    "--no-report",
-    "--quiet",
-    "--set",
-    "population.consumers.count=300",
-    "--set",
-    "population.smes.count=60",
-    "--set",
-    "simulation.months=6",
-    "--set",
-    "simulation.default_horizon_months=3",
-)
+SWEEP_TINY = ("--seeds", "2", "--no-report", "--quiet", *SWEEP_TASK_ARGS)
 GRID = ("--grid", "underwriting.cutoff=560,640")  # 2 points × 2 seeds = 4 tasks
 MORRIS = ("--range", "underwriting.cutoff=560:680", "--method", "morris", "--samples", "2")
 MORRIS += ("--metric", "approval_rate")  # 2 trajectories of 2 points × 2 seeds = 8 tasks

@@ -30,18 +30,17 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from tests.reliability.support import BASELINE, DATA_FILES, invoke, listing, one_line_error, subprocess_env
-
-TINY = (
-    "--set",
-    "population.consumers.count=300",
-    "--set",
-    "population.smes.count=60",
-    "--set",
-    "simulation.months=6",
-    "--set",
-    "simulation.default_horizon_months=3",
+from tests.reliability.support import (
+    BASELINE,
+    DATA_FILES,
+    SWEEP_TASK_ARGS,
+    invoke,
+    listing,
+    one_line_error,
+    subprocess_env,
 )
+
+TINY = SWEEP_TASK_ARGS
 SWEEP_DESIGN = ("--grid", "underwriting.cutoff=560,640", "--seeds", "2")
 FINAL_FILES = ("sweep.parquet", "sweep_summary.csv")
 DAMAGED = "p0000-r0001"
