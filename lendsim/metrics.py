@@ -597,10 +597,13 @@ REGISTRY = MetricRegistry(
             higher_is_better=False,
             label=("false rejection rate", "误拒率"),
             definition=(
-                "Applicants who would have repaid and were rejected, out of applicants who would "
-                "have repaid: a rejected one by the shadow loan of the offer refused, an approved "
-                "one by its loan — repaid in full, or not (first decisions whose outcome is known).",
-                "本可还款的申请人中被拒绝者的比例：被拒者看其被拒报价的影子贷款、获批者看其实际贷款是否全额还清"
+                "Applicants who would have repaid and got no credit, out of applicants who would "
+                "have repaid. No credit means rejected, approved but cut to nothing by the lending "
+                "room, or abandoned in the review queue; each is followed by the shadow loan of the "
+                "offer it did not get, an approved one by its loan — repaid in full, or not (first "
+                "decisions whose outcome is known).",
+                "本可还款的申请人中未获得信贷者的比例。未获信贷包括：被拒绝、获批但因放贷额度受限被削减为零、"
+                "在人工审核队列中放弃；这些申请人看其未获报价的影子贷款，获批者看其实际贷款是否全额还清"
                 "（仅计结果已知的首次决定）。",
             ),
             headline=True,
@@ -889,11 +892,12 @@ REGISTRY = MetricRegistry(
             higher_is_better=False,
             label=("share of rejected applicants who would have repaid", "被拒申请人中本可还款者占比"),
             definition=(
-                "Rejected applicants who would have repaid, out of rejected applicants whose outcome "
-                "the simulation followed; near 1 whenever most applicants repay, however good the "
-                "decisions (the false rejection rate is the error rate).",
-                "被拒绝且结果可追踪的申请人中本可还款者的比例；只要多数申请人会还款，无论决策好坏都接近 1"
-                "（误拒率才是错误率）。",
+                "Applicants who got no credit (rejected, cut to nothing, or abandoned in the review "
+                "queue) and would have repaid, out of those whose outcome the simulation followed; "
+                "near 1 whenever most applicants repay, however good the decisions (the false "
+                "rejection rate is the error rate).",
+                "未获信贷（被拒、额度被削减为零或在审核队列中放弃）且结果可追踪的申请人中本可还款者的比例；"
+                "只要多数申请人会还款，无论决策好坏都接近 1（误拒率才是错误率）。",
             ),
             headline=True,
             priority=45,

@@ -95,7 +95,7 @@ class LendingMarket(mesa.Model):
         drawdowns = platform.draw_down(requests, checks, economy)
         reviewed = record(platform.review())
         decided = record(platform.decide(requests, checks, routing, drawdowns, reviewed))
-        record(platform.originate(decided.decisions))
+        record(platform.originate(decided.decisions, reviewed))
         collection = record(platform.collect())
         record(platform.collect_shadow())
         record(platform.book_profit(collection, reviewed))

@@ -20,6 +20,8 @@ import pytest
 from lendsim.errors import ScenarioError
 from lendsim.metrics import headline_metrics
 from lendsim.model import LendingMarket
+from lendsim.phases.origination import Origination
+from lendsim.phases.review import ReviewMonth
 from lendsim.scenario import Scenario, load_scenario
 from lendsim.simulate import simulate
 from lendsim.statistics import paired_ci
@@ -130,6 +132,56 @@ def test_a_stricter_cutoff_raises_the_false_rejection_rate_which_the_old_share_h
     assert paired_ci(rate[600], rate[660])[1] > 0
     rises = np.subtract(rate[660], rate[600])
     assert paired_ci(np.subtract(share[660], share[600]), rises)[1] > 0
+
+
+def applicants_without_credit(scenario: Scenario, months: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Per month of a HITL run: the applicants left without credit other than by rejection
+    (approved but cut to nothing, or abandoned in the review queue), and the shadow book's open
+    slots right after origination."""
+    model = LendingMarket(scenario, "hitl", replication=0)
+    seen: list[tuple[np.ndarray, np.ndarray]] = []
+    record = model.record
+
+    def watch(outcome):
+        if isinstance(outcome, Origination):
+            a = outcome.approved
+            unfunded = a.borrower[~outcome.offered & ~a.on_appeal & ~a.is_drawdown]
+            seen.append((unfunded, model.platform.shadow.book.is_open.copy()))
+        if isinstance(outcome, ReviewMonth):
+            seen.append((outcome.abandoned_applications, None))
+        return record(outcome)
+
+    model.record = watch
+    for _ in range(months):
+        model.step()
+    # The origination is recorded after the shadow book opened its loans: pair each month's
+    # abandoned applicants with that month's shadow slots.
+    paired, abandoned = [], np.array([], dtype=np.intp)
+    for rows, is_open in seen:
+        if is_open is None:
+            abandoned = rows
+        else:
+            paired.append((np.concatenate([rows, abandoned]), is_open))
+    return paired
+
+
+@pytest.mark.parametrize(
+    "setting",
+    [
+        {"platform__capital_per_borrower_rmb": 3.0},
+        {"underwriting__hitl__reviews_per_reviewer_month": 30, "underwriting__hitl__overflow": "wait"},
+    ],
+    ids=["thin_capital", "short_staffed"],
+)
+def test_applicants_left_without_credit_are_followed_by_a_shadow_loan(tiny_scenario, setting):
+    """An applicant approved for nothing, or who gave up in the review queue, got no credit just as
+    a rejected one did: the shadow book follows the offer it did not get, so whether it would have
+    repaid enters the false rejection rate (one shadow loan per borrower at a time)."""
+    months = 4
+    followed = [is_open[rows] for rows, is_open in applicants_without_credit(tweak(tiny_scenario, **setting), months)]
+    everyone = np.concatenate(followed)
+    assert everyone.size > 0
+    assert everyone.all()
 
 
 # --------------------------------------------------------------------------- 3. default

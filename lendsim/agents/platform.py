@@ -148,8 +148,10 @@ class Platform(mesa.Agent):
             parts += reviewed.parts
         return conclude(parts, requests.reapplied, self.borrowers, self.month)
 
-    def originate(self, decisions: Decisions) -> Origination:
-        """Lend what the room allows; refused offers go to the shadow book."""
+    def originate(self, decisions: Decisions, reviewed: ReviewMonth | None) -> Origination:
+        """Lend what the room allows; every application that got no credit goes to the shadow book:
+        rejected, approved but scaled to nothing by the lending room, or abandoned in the review
+        queue (and every refused drawdown)."""
         approved = decisions.subset(decisions.approved)
         room = lending_room_share(
             approved,
@@ -164,7 +166,14 @@ class Platform(mesa.Agent):
         origination = originate(approved, room, self.engine, self.funding, self.book)
         self.recent_originations_rmb.append(float(origination.amount_rmb.sum()))
         self.risk_model.observe_originations(origination.borrower, self.month)
-        self.shadow.open(decisions.subset(~decisions.approved & ~decisions.on_appeal), self.engine)
+        a = origination.approved
+        not_offered = [
+            decisions.subset(~decisions.approved & ~decisions.on_appeal),
+            a.subset(~origination.offered & ~a.on_appeal & ~a.is_drawdown),
+        ]
+        if reviewed is not None:
+            not_offered.append(reviewed.abandoned_decisions)
+        self.shadow.open(Decisions.concatenate(not_offered), self.engine)
         return origination
 
     def collect(self) -> Collection:

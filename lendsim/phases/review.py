@@ -18,7 +18,7 @@ import numpy as np
 
 from lendsim.accounts import Accounts
 from lendsim.phases.account_checks import AccountChanges
-from lendsim.phases.decisions import Decisions, Rationing, automated, decided
+from lendsim.phases.decisions import Decisions, Rationing, automated, decided, refused_all
 from lendsim.reasons import Freeze, Rejection
 from lendsim.underwriting.engine import Engine
 from lendsim.underwriting.review import (
@@ -54,6 +54,7 @@ class ReviewMonth:
     abandoned: np.ndarray  # gave up waiting
     abandoned_applications: np.ndarray  # of those, new applications: decided, and not approved
     abandoned_requested_rmb: np.ndarray  # what those applications asked for (supply reviewers cost)
+    abandoned_decisions: Decisions  # those applications, decided and not approved (no reason code)
     dropped_appeals: np.ndarray  # appeals beyond capacity with fallback overflow
     waiting: np.ndarray  # still in the queue
     first: Reviewed  # applications
@@ -148,14 +149,16 @@ def review(queue: ReviewQueue, engine: Engine, rng: np.random.Generator, account
     first = decide_reviewed(credit.subset(credit.kind == APPLICATION), engine, rng)
     appeals = decide_reviewed(credit.subset(credit.kind == CREDIT_APPEAL), engine, rng, on_appeal=True)
     fallback, fallback_rationing = automated(overflow.subset(overflow.kind == APPLICATION), engine)
+    abandoned_apps = outcome.abandoned.subset(outcome.abandoned.kind == APPLICATION)
     return ReviewMonth(
         reviewed=reviewed,
         delay_days=delay.astype(float),
         cost_by_kind_rmb=cost_by_kind,
         cost_per_review_rmb=cfg.cost_per_review_rmb,
         abandoned=outcome.abandoned.borrower,
-        abandoned_applications=outcome.abandoned.borrower[outcome.abandoned.kind == APPLICATION],
-        abandoned_requested_rmb=outcome.abandoned.requested_rmb[outcome.abandoned.kind == APPLICATION],
+        abandoned_applications=abandoned_apps.borrower,
+        abandoned_requested_rmb=abandoned_apps.requested_rmb,
+        abandoned_decisions=refused_all(abandoned_apps, np.zeros(len(abandoned_apps), dtype=np.int8)),
         dropped_appeals=overflow.borrower[overflow.kind != APPLICATION],
         waiting=queue.waiting.borrower,
         first=first,
