@@ -24,7 +24,7 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 lock:
 	$(PYTHON) -m venv $(LOCK_VENV)
 	$(LOCK_VENV)/bin/python -m pip install --quiet pip-tools
-	$(LOCK_VENV)/bin/pip-compile --quiet --extra dev --generate-hashes --strip-extras --allow-unsafe \
+	$(LOCK_VENV)/bin/pip-compile --quiet --extra dev --extra ema --generate-hashes --strip-extras --allow-unsafe \
 	    --no-emit-index-url --no-emit-find-links --output-file requirements.lock pyproject.toml
 	rm -rf $(LOCK_VENV)
 

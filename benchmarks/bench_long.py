@@ -81,7 +81,7 @@ def child(case: str, mode: str, months: int, consumers: int) -> None:
     flows = (t["volume_originated"] - t["principal_repaid_rmb"] - t["write_offs_rmb"]).to_numpy()
     book_error = float(np.abs(np.diff(book, prepend=0.0) - flows).max())
     capital = t["capital_rmb"].to_numpy()
-    start = scenario.platform.capital_per_borrower_rmb * (consumers + smes)
+    start = scenario.platform.capital_rmb
     capital_error = float(np.abs(np.diff(capital, prepend=start) - t["platform_profit"].to_numpy()).max())
     numeric = monthly.select_dtypes("number").to_numpy(dtype=float)
     print(

@@ -23,6 +23,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from lendsim.budget import check_sensitivity, check_sweep
+from lendsim.compare import check_usable_path
 from lendsim.contract import REPORT_FILE, TASK_ERROR_SUFFIX
 from lendsim.errors import LendsimError, OptionError
 from lendsim.executors import EXECUTORS, Executor, make_executor
@@ -99,7 +100,12 @@ def handle_errors(command: F) -> F:
 
 # --------------------------------------------------------------------------- shared options
 
-ScenarioArg = Annotated[Path, typer.Argument(help="Scenario TOML file, e.g. scenarios/baseline.toml.")]
+ScenarioArg = Annotated[
+    Path,
+    typer.Argument(
+        help="Scenario TOML file (e.g. scenarios/baseline.toml) or a bundled scenario's name (e.g. baseline)."
+    ),
+]
 SeedsOpt = Annotated[
     int | None, typer.Option("--seeds", help="Replications per point (default: simulation.seeds).")
 ]
@@ -149,11 +155,12 @@ NoReportOpt = Annotated[bool, typer.Option("--no-report", help=f"Do not build {R
 
 
 def load_base(scenario: Path, sets: Sequence[str] | None, seeds: int | None) -> Any:
-    """The scenario file with --set overrides and --seeds applied."""
-    from lendsim.scenario import load_scenario, with_overrides
+    """The scenario file (or bundled scenario) with --set overrides and --seeds applied."""
+    from lendsim.scenario import with_overrides
+    from lendsim.scenario.bundled import load_named_scenario
 
     check_count("--seeds", seeds)
-    base = load_scenario(scenario, list(sets or ()))
+    base = load_named_scenario(scenario, list(sets or ()))
     if seeds is not None:
         base = with_overrides(base, {"simulation.seeds": seeds}, source="--seeds")
     return base
@@ -227,8 +234,11 @@ def execute(
 
 
 def finish(outcome: SweepOutcome, quiet: bool, what: str) -> None:
-    """Summary line; exit 1 naming the failed tasks if there are any."""
+    """On a terminal, a table of the key metrics per point (a sweep's); the summary line; exit 1
+    naming the failed tasks if there are any."""
     if not quiet:
+        if what == "sweep" and not outcome.failed and len(outcome.summary_df):
+            show_sweep_table(outcome)
         resumed = outcome.n_tasks - outcome.n_run
         typer.echo(
             f"{what}: {outcome.n_tasks} tasks ({outcome.n_run} run, {resumed} already done) "
@@ -243,6 +253,14 @@ def finish(outcome: SweepOutcome, quiet: bool, what: str) -> None:
             err=True,
         )
         raise typer.Exit(EXIT_FAILED_TASKS)
+
+
+def show_sweep_table(outcome: SweepOutcome) -> None:
+    """The per-point view of one or two key metrics (lendsim.terminal), on a terminal only."""
+    from lendsim import terminal
+
+    if terminal.wanted():
+        terminal.show(terminal.sweep_table(outcome.summary_df))
 
 
 def sweep_design(
@@ -305,6 +323,7 @@ def sweep(
     )
     design = sweep_design(grid, sample, range_, base.simulation.seed)
     out = out or default_out(scenario, "sweep")
+    check_usable_path(out, "--out")
     check_out_path(out)  # before any worker or cluster starts
 
     def run(runner: Executor) -> SweepOutcome:
@@ -375,6 +394,7 @@ def sensitivity(
     )
     plan = sensitivity_plan(ranges, method, n_samples, base.simulation.seed)
     out = out or default_out(scenario, "sensitivity")
+    check_usable_path(out, "--out")
     check_out_path(out)  # before any worker or cluster starts
 
     def write_indices(outcome: SweepOutcome) -> None:

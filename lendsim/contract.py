@@ -32,6 +32,20 @@ SWEEP_SUMMARY_FILE = "sweep_summary.csv"
 SENSITIVITY_FILE = "sensitivity.csv"
 DESIGN_FILE = "design.json"
 """What a sweep asked for (design, seeds, scenario): a resume of a different sweep is refused."""
+COMPARE_FILE = "compare.csv"
+"""A comparison folder's table: per headline metric and mode, run A, run B and B − A paired by seed."""
+EXPORT_SUFFIX = "-monthly.csv"
+"""`lendsim export RUN` writes RUN's monthly table beside the folder, as <RUN name>-monthly.csv."""
+
+ROBUSTNESS_FILE = "robustness.parquet"
+"""A robustness folder's rows: one per sample × seed × mode, the sampled values and headline metrics."""
+ROBUSTNESS_SUMMARY_FILE = "robustness.csv"
+"""Per headline metric: the finding at the scenario's own values and the share of plausible worlds
+(the samples of its [uncertainties]) in which it holds, with a Wilson interval."""
+BOXES_FILE = "boxes.json"
+"""Scenario discovery: the PRIM boxes of the uncertainty space where each finding flips."""
+FEATURES_FILE = "features.csv"
+"""Feature scores: how much each uncertainty drives each HITL − automated difference."""
 
 
 @dataclass(frozen=True)
@@ -55,8 +69,27 @@ SENSITIVITY = FolderKind(
     "sensitivity", files=(*SWEEP_FILES, SENSITIVITY_FILE), required=(*SWEEP.required, SENSITIVITY_FILE)
 )
 """A sweep over SALib's sample, plus its indices: the same writer (SweepFolder), one file more."""
+COMPARE = FolderKind(
+    "compare", files=(COMPARE_FILE, MANIFEST_FILE, REPORT_FILE), required=(COMPARE_FILE, MANIFEST_FILE)
+)
+"""`lendsim compare A B`: the paired policy effect B − A per mode and its difference between modes."""
 
-FOLDER_KINDS: tuple[FolderKind, ...] = (RUN, SWEEP, SENSITIVITY)
+ROBUSTNESS_FILES: tuple[str, ...] = (
+    ROBUSTNESS_FILE,
+    ROBUSTNESS_SUMMARY_FILE,
+    BOXES_FILE,
+    FEATURES_FILE,
+    SCENARIO_FILE,
+)
+ROBUSTNESS = FolderKind(
+    "robustness",
+    files=(*SWEEP_FILES, *ROBUSTNESS_FILES),
+    required=(ROBUSTNESS_FILE, ROBUSTNESS_SUMMARY_FILE, BOXES_FILE, FEATURES_FILE, MANIFEST_FILE),
+)
+"""`lendsim robustness`: a sweep over a Latin hypercube of the scenario's [uncertainties] (its
+sweep files and tasks/ are there too, so it resumes like one), plus the analysis of its findings."""
+
+FOLDER_KINDS: tuple[FolderKind, ...] = (RUN, SWEEP, SENSITIVITY, COMPARE, ROBUSTNESS)
 SWEEP_MARKERS: tuple[str, ...] = (SWEEP_SUMMARY_FILE, SWEEP_FILE)
 """A folder holding either of these is a sweep (or sensitivity) folder, anything else is read as a run."""
 
@@ -79,6 +112,51 @@ COMPARISON_COLUMNS: tuple[str, ...] = (
 SWEEP_SUMMARY_KEYS: tuple[str, ...] = ("point", "mode")
 """sweep_summary.csv: one row per point × mode; parameter columns sit between point and mode."""
 SENSITIVITY_KEYS: tuple[str, ...] = ("method", "metric", "parameter")
+COMPARE_COLUMNS: tuple[str, ...] = (
+    "metric",
+    "mode",
+    "a_mean",
+    "b_mean",
+    "difference",
+    "ci_low",
+    "ci_high",
+    "n_seeds",
+    "p_value",
+    "p_holm",
+    "significant",
+)
+"""compare.csv: per headline metric, three rows — mode `automated` and `hitl` (the means in run A and
+run B, and the paired difference B − A with its 95 % CI), and mode `difference` (A's and B's
+HITL − automated, and their paired difference: the difference in differences). p_value is the
+paired t test's, p_holm Holm-adjusted across the headline metrics of the same mode."""
+
+ROBUSTNESS_KEYS: tuple[str, ...] = ("sample", "central", "mode", "seed")
+"""robustness.parquet: sample (0 = the scenario's own values, the central run; 1.. the Latin-hypercube
+samples), central, then one column per declared uncertainty (its key), mode, seed, headline metrics."""
+ROBUSTNESS_COLUMNS: tuple[str, ...] = (
+    "metric",
+    "central_difference",
+    "central_ci_low",
+    "central_ci_high",
+    "central_sign",
+    "n_samples",
+    "n_holds",
+    "share_holds",
+    "share_ci_low",
+    "share_ci_high",
+    "n_flips_significant",
+    "difference_min",
+    "difference_median",
+    "difference_max",
+    "top_uncertainty",
+    "flips_where",
+)
+"""robustness.csv: per headline metric, the paired HITL − automated difference at the scenario's own
+values (sign −1, 0 or +1), the samples whose mean paired difference keeps that sign (share, Wilson
+95 % interval), those that flip it with a paired CI excluding 0, the range of the per-sample
+differences, the uncertainty that drives it most and, in words, where it flips (PRIM)."""
+FEATURES_COLUMNS: tuple[str, ...] = ("metric", "uncertainty", "score", "rank")
+"""features.csv: per headline metric and uncertainty, its extra-trees feature score (rank 1 = most)."""
 
 
 def summary_columns() -> tuple[str, ...]:

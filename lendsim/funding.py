@@ -28,6 +28,7 @@ from lendsim.streams import KeyedUniforms
 PARTNER_CHOICE = 401  # KeyedUniforms purpose
 STRESS_WINDOW_MONTHS = 6  # partners judge their loss rate over the last half year
 RMB_PER_EUR = 7.8
+RWA_NONE_BELOW_RMB = 1e-6
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,7 @@ class Capacity:
 
 
 class Funding:
-    def __init__(self, scenario: Scenario, n_borrowers: int, events: KeyedUniforms) -> None:
+    def __init__(self, scenario: Scenario, events: KeyedUniforms) -> None:
         cfg = scenario.platform
         self.cfg = cfg
         self.lgd = scenario.risk.lgd
@@ -52,7 +53,7 @@ class Funding:
         partners = cfg.partners
         self.partner_names = tuple(p.name for p in partners)
         self.partner_limit_rmb = np.array(
-            [p.tier1_capital_per_borrower_rmb * n_borrowers * p.max_share_of_tier1 for p in partners]
+            [p.tier1_capital_rmb * p.max_share_of_tier1 for p in partners]
         )
         self.appetite = np.array([p.appetite for p in partners])
         self.stress_loss_rate = np.array([p.stress_loss_rate for p in partners])
@@ -69,11 +70,14 @@ class Funding:
 
     @staticmethod
     def own_book_rmb(book: LoanBook) -> float:
-        return float((book.own_share * book.balance_rmb).sum())
+        return book.total_rmb(book.own_share * book.balance_rmb)
 
     @staticmethod
     def rwa_rmb(book: LoanBook) -> float:
-        return float((book.risk_weight * book.own_share * book.balance_rmb).sum())
+        """The risk-weighted own book; below a millionth of an RMB (risk weights that vanish with a
+        vanishing LGD under IRB) it is none, so that no capital ratio divides by it."""
+        rwa = book.total_rmb(book.risk_weight * book.own_share * book.balance_rmb)
+        return rwa if rwa > RWA_NONE_BELOW_RMB else 0.0
 
     def partner_balances_rmb(self, book: LoanBook) -> np.ndarray:
         key = (id(book), book.version)
@@ -81,7 +85,7 @@ class Funding:
             funded = np.flatnonzero(book.is_open & (book.partner >= 0))
             self._balances = np.bincount(
                 book.partner[funded],
-                weights=(1.0 - book.own_share[funded]) * book.balance_rmb[funded],
+                weights=book.weight[funded] * (1.0 - book.own_share[funded]) * book.balance_rmb[funded],
                 minlength=len(self.partner_names),
             )
             self._balances_key = key
@@ -101,6 +105,8 @@ class Funding:
         amount_rmb: np.ndarray,
         risk_weight: np.ndarray,
     ) -> Capacity:
+        """What each constraint lets through of new loans of `amount_rmb` (real-world: each
+        simulated loan times the real loans it stands for) and their risk weights."""
         own = self.own_share(rules)
         new_own = own * float(amount_rmb.sum())
         if new_own <= 0.0:
@@ -171,7 +177,7 @@ class Funding:
         hit = np.flatnonzero((written_off_rmb > 0) & (book.partner >= 0))
         losses = np.bincount(
             book.partner[hit],
-            weights=self.lgd * written_off_rmb[hit] * (1.0 - book.own_share[hit]),
+            weights=book.weight[hit] * self.lgd * written_off_rmb[hit] * (1.0 - book.own_share[hit]),
             minlength=len(self.partner_names),
         )
         self.loss_history.append((losses, self.partner_balances_rmb(book)))

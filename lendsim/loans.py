@@ -51,8 +51,10 @@ class Settlement:
 class LoanBook:
     """Columnar loans, one slot per borrower; `settle` is the repayment phase."""
 
-    def __init__(self, n_borrowers: int, interest_first: bool) -> None:
+    def __init__(self, n_borrowers: int, interest_first: bool, weight: np.ndarray | None = None) -> None:
         self.interest_first = interest_first
+        # Real loans each slot stands for (its borrower's weight): book totals are real-world RMB.
+        self.weight = np.ones(n_borrowers) if weight is None else weight
         self.is_open = np.zeros(n_borrowers, dtype=bool)
         self.balance_rmb = np.zeros(n_borrowers)
         self.apr = np.zeros(n_borrowers)
@@ -72,9 +74,15 @@ class LoanBook:
         self.from_application = np.zeros(n_borrowers, dtype=bool)
         self.version = 0  # changes whenever balances change (lets readers cache sums)
 
+    def total_rmb(self, per_slot_rmb: np.ndarray, slots: np.ndarray | None = None) -> float:
+        """Real-world total of an amount per slot (each slot stands for `weight` real loans): over
+        every slot, or over `slots` when `per_slot_rmb` is aligned with them."""
+        weight = self.weight if slots is None else self.weight[slots]
+        return float((weight * per_slot_rmb).sum())
+
     @property
     def outstanding_rmb(self) -> float:
-        return float(self.balance_rmb.sum())
+        return self.total_rmb(self.balance_rmb)
 
     def open(
         self,

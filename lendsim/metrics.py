@@ -30,13 +30,19 @@ from lendsim.reasons import (
 )
 from lendsim.recorder import Recorder
 
+BINDING_SHARE = 0.01
+"""A constraint binds in a month when what it held back is at least this share of the month's
+requests: 1 % of the credit requested (RMB) for what cuts supply, of the requests made for the
+capacities. A threshold in shares, not "any at all", so that the months a constraint bound do not
+grow with the number of simulated agents (with more agents some rare event happens every month)."""
+
 
 @dataclass(frozen=True)
 class Constraint:
     """Something that can limit lending (DOMAIN.md, "what limited lending"): the months it bound and
     the credit supply it cost, the flow `supply_lost_<name>` (RMB) that the phases record. A month
-    counts as bound when the monthly columns `binding_columns` add up to more than 0 — by default
-    the supply it cost that month."""
+    counts as bound when the monthly columns `binding_columns` add up to at least BINDING_SHARE of
+    `measured_against` — by default the supply it cost that month against the credit requested."""
 
     name: str
     label: tuple[str, str]
@@ -46,6 +52,7 @@ class Constraint:
     costs: tuple[str, str]
     """What its supply lost counts, as the definition of `supply_lost_<name>`."""
     binding_columns: tuple[str, ...] = ()
+    measured_against: str = "requested_rmb"
 
     @property
     def bound_when(self) -> tuple[str, ...]:
@@ -103,6 +110,7 @@ CONSTRAINTS: tuple[Constraint, ...] = (
             "等待审核时放弃的申请所申请的金额，加上退回系统决策后被系统依其自身判断拒绝的申请所申请的金额。",
         ),
         ("review_queue", "review_abandoned", "review_fallback", "appeals_dropped"),
+        "requests",
     ),
     Constraint(
         "processing_capacity",
@@ -116,6 +124,7 @@ CONSTRAINTS: tuple[Constraint, ...] = (
             "模拟期内因系统过载而失败的请求所申请的金额。",
         ),
         ("failed_overload",),
+        "requests",
     ),
     Constraint(
         "growth_cap",
@@ -173,6 +182,7 @@ CONSTRAINTS: tuple[Constraint, ...] = (
 
 RAW_FLOWS: tuple[str, ...] = (
     "requests",
+    "requested_rmb",
     "applications",
     "applications_decided",
     "approved",
@@ -259,6 +269,7 @@ PLATFORM_VALUES: tuple[str, ...] = (
     "model_default_estimate_consumer",
     "model_default_estimate_sme",
     "cohort_seasoned",
+    "review_staff_cost_rmb",
 )
 
 KEY_COLUMNS: tuple[str, ...] = ("mode", "seed", "month", "segment")
@@ -502,6 +513,24 @@ def _added(columns: tuple[str, ...]) -> Callable[[Values], Any]:
     return added
 
 
+def by_credit(constraint: Constraint) -> bool:
+    """Whether the constraint is measured against the credit requested (else the requests made)."""
+    return constraint.measured_against == "requested_rmb"
+
+
+def _material(constraint: Constraint) -> Callable[[Values], Any]:
+    """1 where the constraint held back at least BINDING_SHARE of what was requested, else 0."""
+    held_back = _added(constraint.bound_when)
+
+    def material(values: Values) -> Any:
+        signal = np.asarray(held_back(values), dtype=float)
+        requested = np.asarray(values[constraint.measured_against], dtype=float)
+        return ((signal > 0) & (signal >= BINDING_SHARE * requested)).astype(float)
+
+    material.__name__ = f"material_{constraint.name}"
+    return material
+
+
 def constraint_metrics(constraints: Iterable[Constraint]) -> tuple[Metric, ...]:
     """Headline metrics of what limited lending, generated from the list of constraints: the months
     each bound (`binding_months_<name>`, counted per run), then the supply each cost over the
@@ -512,10 +541,16 @@ def constraint_metrics(constraints: Iterable[Constraint]) -> tuple[Metric, ...]:
             f"binding_months_{c.name}",
             kind=COUNT,
             unit="months",
-            formula=_added(c.bound_when),
+            formula=_material(c),
             over_months=MONTHS,
             label=(f"months {c.label[0]} bound", f"{c.label[1]}构成约束的月数"),
-            definition=c.binds,
+            definition=(
+                f"{c.binds[0]} A month counts when it held back at least {BINDING_SHARE:.0%} of the "
+                + ("credit requested that month." if by_credit(c) else "month's requests."),
+                f"{c.binds[1]}仅计其影响达到当月"
+                + ("申请信贷金额" if by_credit(c) else "请求数")
+                + f" {BINDING_SHARE:.0%} 以上的月份。",
+            ),
             headline=True,
             plural=True,
         )
@@ -648,10 +683,10 @@ REGISTRY = MetricRegistry(
             numerator=("drawdowns_refused",),
             denominator="drawdowns_attempted",
             higher_is_better=False,
-            label=("drawdown refusal rate", "提款被拒率"),
+            label=("drawdown refusal rate", "支用被拒率"),
             definition=(
                 "Drawdowns refused, out of drawdowns attempted against a credit line already shown.",
-                "在已授予额度内发起的提款中被拒绝的比例。",
+                "在已授予额度内发起的支用中被拒绝的比例。",
             ),
             headline=True,
             priority=70,
@@ -773,10 +808,14 @@ REGISTRY = MetricRegistry(
             higher_is_better=False,
             label=("review cost", "人工审核成本"),
             definition=(
-                "What human review cost over the horizon, in RMB, whoever bears it (partner banks "
-                "bear platform.partner_review_cost_share of it, the platform the rest).",
-                "模拟期内人工审核的总成本，不论由谁承担（合作银行承担 platform.partner_review_cost_share "
-                "的部分，其余由平台承担）。",
+                "What human review cost over the horizon, in RMB, whoever bears it: each review done "
+                "(underwriting.hitl.cost_per_review_rmb) and the pay of the reviewers employed, busy "
+                "or not (cost_per_reviewer_month_rmb; review_staff_cost_rmb by month). Partner banks "
+                "bear platform.partner_review_cost_share of it, the platform the rest.",
+                "模拟期内人工审核的总成本，不论由谁承担：每次审核的费用（underwriting.hitl.cost_per_review_rmb）"
+                "加上所雇审核员的薪酬，无论其是否有活可干（cost_per_reviewer_month_rmb；按月见 "
+                "review_staff_cost_rmb）。合作银行承担 platform.partner_review_cost_share "
+                "的部分，其余由平台承担。",
             ),
             headline=True,
             priority=140,
@@ -855,12 +894,12 @@ REGISTRY = MetricRegistry(
             numerator=("refused_score",),
             denominator="drawdowns_attempted",
             higher_is_better=False,
-            label=("drawdown score refusal rate", "提款因评分被拒率"),
+            label=("drawdown score refusal rate", "支用因评分被拒率"),
             definition=(
                 "Drawdowns refused because the score is now below the cutoff, out of drawdowns "
                 "attempted (lines a reviewer granted skip this check only with "
                 "underwriting.drawdown.reviewed_lines_skip_score_check).",
-                "提款因当前评分低于门槛而被拒的笔数占发起提款笔数的比例（仅当 "
+                "支用因当前评分低于门槛而被拒的笔数占发起支用笔数的比例（仅当 "
                 "underwriting.drawdown.reviewed_lines_skip_score_check 开启时，"
                 "人工审核授予的额度免于此项检查）。",
             ),
@@ -941,10 +980,10 @@ REGISTRY = MetricRegistry(
             numerator=("false_refusals",),
             denominator="refusals_tracked",
             higher_is_better=False,
-            label=("false refusal share", "误拒提款占比"),
+            label=("false refusal share", "误拒支用占比"),
             definition=(
                 "Refused drawdowns whose borrower would have repaid, out of refused drawdowns followed.",
-                "被拒绝且结果可追踪的提款中，借款人本可按时还款者的比例。",
+                "被拒绝且结果可追踪的支用中，借款人本可按时还款者的比例。",
             ),
             monthly=6,
         ),

@@ -56,9 +56,10 @@ def overload_share(
 
 
 class Operations:
-    def __init__(self, cfg: Capacity, n_borrowers: int, events: KeyedUniforms) -> None:
+    def __init__(self, cfg: Capacity, weight: np.ndarray, events: KeyedUniforms) -> None:
         self.cfg = cfg
-        self.capacity = cfg.requests_per_1000_borrowers * n_borrowers / 1000.0
+        self.capacity = cfg.requests_per_month  # real requests a month
+        self.weight = weight  # real borrowers each simulated one stands for
         self.events = events
 
     def process(
@@ -67,7 +68,10 @@ class Operations:
         """Run each requester's attempts through the system; `extra_requests` are probes."""
         n = rows.size
         capacity = self.capacity * (self.cfg.peak_capacity_multiplier if in_peak else 1.0)
-        overload = overload_share(float(n + extra_requests.sum()), float(n), capacity, downtime, self.cfg)
+        weight = self.weight[rows]  # the load is real requests: each requester stands for `weight`
+        requesters = float(weight.sum())
+        requests = requesters + float((weight * extra_requests).sum())
+        overload = overload_share(requests, requesters, capacity, downtime, self.cfg)
         fail = 1.0 - (1.0 - overload) * (1.0 - downtime)
         attempts = np.zeros(n, dtype=np.int32)
         failed = np.zeros(n, dtype=np.int32)

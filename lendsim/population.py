@@ -41,6 +41,7 @@ class BorrowerTable:
     """Columns for all borrowers. Static columns are set once; the rest is monthly state."""
 
     is_sme: np.ndarray
+    weight: np.ndarray  # real borrowers this simulated one stands for (scenario `represents`)
     sector: np.ndarray  # −1 for consumers
     region: np.ndarray
     quality: np.ndarray  # true creditworthiness, N(0, 1)
@@ -142,6 +143,7 @@ def build_consumers(
     normal_free_cash = (1.0 - cfg.expense_share) * income
     return BorrowerTable(
         is_sme=np.zeros(n, dtype=bool),
+        weight=np.full(n, cfg.weight),
         sector=np.full(n, -1, dtype=np.int16),
         quality=quality,
         yearly_pd=yearly,
@@ -188,6 +190,7 @@ def build_smes(
     normal_free_cash = cfg.margin * revenue
     return BorrowerTable(
         is_sme=np.ones(n, dtype=bool),
+        weight=np.full(n, cfg.weight),
         sector=sector,
         quality=quality,
         yearly_pd=yearly,

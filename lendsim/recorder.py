@@ -31,8 +31,13 @@ class Segmentation:
 class Recorder:
     """Accumulates flows per (month, segment) and platform values per month."""
 
-    def __init__(self, months: int, segmentations: list[Segmentation]) -> None:
+    def __init__(
+        self, months: int, segmentations: list[Segmentation], row_weight: np.ndarray | None = None
+    ) -> None:
         self.months = months
+        # Real borrowers each row stands for: every count and sum is of real borrowers and RMB
+        # (None when each row is one borrower).
+        self.row_weight = None if row_weight is None or np.all(row_weight == 1.0) else row_weight
         self.segmentations = segmentations
         self.offsets = np.cumsum([0] + [len(s.labels) for s in segmentations])
         self.segment_names: tuple[str, ...] = tuple(label for s in segmentations for label in s.labels)
@@ -55,10 +60,17 @@ class Recorder:
             )
         return out
 
+    def _real(self, rows: np.ndarray, weights: np.ndarray | None) -> np.ndarray | None:
+        """Per row: what it adds in real-world terms (its amount, or one, times its weight)."""
+        if self.row_weight is None:
+            return weights
+        return self.row_weight[rows] if weights is None else self.row_weight[rows] * weights
+
     def add(self, name: str, month: int, rows: np.ndarray, weights: np.ndarray | None = None) -> None:
-        """Add one per row (or `weights`) to `name` in `month`, by each row's segments."""
+        """Add one per row (or `weights`) to `name` in `month`, by each row's segments (each row
+        counting for the real borrowers it stands for)."""
         if rows.size:
-            self.flows[name][month] += self._sums(rows, weights)
+            self.flows[name][month] += self._sums(rows, self._real(rows, weights))
         else:
             self.flows[name]  # noqa: B018 - create the column even when nothing happened
 
@@ -66,7 +78,8 @@ class Recorder:
         self, name: str, cohort_month: np.ndarray, rows: np.ndarray, weights: np.ndarray | None = None
     ) -> None:
         """Add to `name` in each row's cohort month (origination or rejection month)."""
-        values = np.ones(rows.size) if weights is None else weights
+        real = self._real(rows, weights)
+        values = np.ones(rows.size) if real is None else real
         target = self.flows[name]
         for seg, offset in zip(self.segmentations, self.offsets[:-1], strict=True):
             groups = seg.group_of_row[rows]

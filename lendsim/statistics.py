@@ -42,6 +42,7 @@ __all__ = [
     "paired_ci",
     "paired_p_value",
     "t_multiplier",
+    "wilson_interval",
 ]
 
 CONFIDENCE = 0.95
@@ -175,3 +176,27 @@ def few_seeds_warning(n_seeds: int) -> str | None:
         f"than {MIN_SEEDS} seeds are wide and their spread is itself a rough guess; "
         f"run with --seeds {MIN_SEEDS} or more before drawing conclusions"
     )
+
+
+def wilson_interval(successes: int, trials: int, confidence: float = CONFIDENCE) -> tuple[float, float]:
+    """Two-sided Wilson score interval of a share: `successes` out of `trials` draws.
+
+    For the share of sampled plausible worlds in which a finding holds (lendsim.robustness). Unlike
+    the normal approximation it stays inside [0, 1] and is not a single point at 0 or n successes,
+    where a finding that held in every sample would otherwise look certain (Wilson 1927). A Latin
+    hypercube spreads its samples more evenly than independent draws, so for it the interval is on
+    the wide side. (NaN, NaN) when there were no trials.
+    """
+    from scipy import stats
+
+    if trials <= 0:
+        return math.nan, math.nan
+    if not 0 <= successes <= trials:
+        raise ValueError(f"successes = {successes} must lie from 0 to trials = {trials}")
+    z = float(stats.norm.ppf(0.5 + confidence / 2))
+    share = successes / trials
+    centre = (share + z * z / (2 * trials)) / (1 + z * z / trials)
+    half = z / (1 + z * z / trials) * math.sqrt(share * (1 - share) / trials + z * z / (4 * trials * trials))
+    low = 0.0 if successes == 0 else max(0.0, centre - half)  # exact ends, not 1 − 1e-16
+    high = 1.0 if successes == trials else min(1.0, centre + half)
+    return low, high

@@ -344,6 +344,19 @@ def _timestamp(moment: datetime | float) -> datetime:
     return datetime.fromtimestamp(moment, tz=UTC)
 
 
+def provenance() -> dict[str, Any]:
+    """What computed a folder's numbers — lendsim and Python versions, platform, packages, git commit
+    and lock file — the first keys of every manifest lendsim writes."""
+    return {
+        "lendsim_version": lendsim.__version__,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "packages": package_versions(),
+        "git_commit": git_commit(),
+        "lock": lock_record(),
+    }
+
+
 def build_manifest(
     scenario: Scenario,
     *,
@@ -363,12 +376,7 @@ def build_manifest(
     start, finish = _timestamp(started_at), _timestamp(finished_at)
     meta = getattr(scenario, "meta", None)
     manifest: dict[str, Any] = {
-        "lendsim_version": lendsim.__version__,
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-        "packages": package_versions(),
-        "git_commit": git_commit(),
-        "lock": lock_record(),
+        **provenance(),
         "root_seed": int(scenario.simulation.seed),
         "seeds": [int(s) for s in (seeds if seeds is not None else range(scenario.simulation.seeds))],
         "modes": list(MODES),
@@ -464,7 +472,7 @@ def folder_mark(folder: Path) -> dict[str, Any] | None:
     """The lendsim mark in `folder/manifest.json` (kind, files, id), or None if there is none."""
     try:
         manifest = json.loads((Path(folder) / MANIFEST_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):  # RecursionError: JSON nested beyond what Python parses
         return None
     mark = manifest.get(FOLDER_MARK) if isinstance(manifest, dict) else None
     return mark if isinstance(mark, dict) and mark.get("written_by") == "lendsim" else None

@@ -115,12 +115,13 @@ def test_other_causes_still_freeze_an_account_in_its_grace_period(tiny_scenario)
 def test_a_long_grace_period_makes_hitl_freeze_fewer_accounts_by_score(tiny_scenario):
     """With no grace, accounts reviewers unfreeze are frozen again by the score rule, which is why
     HITL shows more score freezes than automated. A grace as long as the rest of the run (12 of 24
-    months) holds those re-freezes off: HITL's score freezes fall, paired over five seeds, and the
+    months) holds those re-freezes off: HITL's score freezes fall, paired over eight seeds (the
+    re-freezes vary widely from seed to seed with reviewers as noisy as studies find them), and the
     automated platform (no appeals) is untouched."""
     none = tweak(tiny_scenario, underwriting__hitl__appeal_grace_months=0)
     long = tweak(tiny_scenario, underwriting__hitl__appeal_grace_months=12)
-    before = [horizon(none, "hitl", seed) for seed in SEEDS]
-    after = [horizon(long, "hitl", seed) for seed in SEEDS]
+    before = [horizon(none, "hitl", seed) for seed in range(8)]
+    after = [horizon(long, "hitl", seed) for seed in range(8)]
     _, _, high = paired_ci([b["frozen_score"] for b in before], [a["frozen_score"] for a in after])
     assert high < 0
     assert all(b["appeal_refreezes_prevented"] == 0 for b in before)
@@ -199,7 +200,7 @@ def test_the_platform_bears_its_own_share_of_losses_and_its_part_of_review_cost(
         - (1 - share) * t["review_cost"]
     )
     np.testing.assert_allclose(t["platform_profit"], parts, rtol=1e-9, atol=1e-6)
-    start = s.platform.capital_per_borrower_rmb * (s.population.consumers.count + s.population.smes.count)
+    start = s.platform.capital_rmb
     np.testing.assert_allclose(np.diff(t["capital_rmb"], prepend=start), t["platform_profit"], atol=1e-6)
 
 

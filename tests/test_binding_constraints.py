@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 from lendsim import metrics
-from lendsim.metrics import CONSTRAINTS, REGISTRY, headline_names, ratio
+from lendsim.metrics import BINDING_SHARE, CONSTRAINTS, REGISTRY, headline_names, ratio
 from lendsim.reasons import SUPPLY_CONSTRAINTS
 from lendsim.scenario import Scenario, with_overrides
 from lendsim.simulate import simulate
@@ -48,7 +48,8 @@ def test_every_constraint_has_its_two_headline_metrics_from_one_list():
 
 
 def test_thin_capital_binds_capital_in_more_months_and_costs_supply(strict_regulator):
-    thin = with_overrides(strict_regulator, {"platform.capital_per_borrower_rmb": 2.0})
+    capital = 2.0 * strict_regulator.population.real_borrowers
+    thin = with_overrides(strict_regulator, {"platform.capital_rmb": capital})
     ample, scarce = summaries(strict_regulator), summaries(thin)
 
     months, months_low, _ = paired_ci(ample["binding_months_capital"], scarce["binding_months_capital"])
@@ -70,7 +71,8 @@ def test_in_the_baseline_capital_never_binds_and_its_ratio_is_not_capped(tiny_sc
 
 
 def test_thin_processing_capacity_loses_requests_and_the_supply_they_asked_for(tiny_scenario):
-    overloaded = with_overrides(tiny_scenario, {"capacity.requests_per_1000_borrowers": 50.0})
+    per_month = 50.0 * tiny_scenario.population.real_borrowers / 1000
+    overloaded = with_overrides(tiny_scenario, {"capacity.requests_per_month": per_month})
     ample, thin = summaries(tiny_scenario), summaries(overloaded)
 
     assert (ample["binding_months_processing_capacity"] == 0).all()
@@ -112,8 +114,8 @@ def test_headline_constraint_numbers_are_the_monthly_records_they_summarise(stri
     thin = with_overrides(
         strict_regulator,
         {
-            "platform.capital_per_borrower_rmb": 2.0,
-            "capacity.requests_per_1000_borrowers": 50.0,
+            "platform.capital_rmb": 1.0 * strict_regulator.population.real_borrowers,
+            "capacity.requests_per_month": 50.0 * strict_regulator.population.real_borrowers / 1000,
             "underwriting.hitl.reviews_per_reviewer_month": 50,
         },
     )
@@ -129,7 +131,8 @@ def test_headline_constraint_numbers_are_the_monthly_records_they_summarise(stri
         assert summary[lost] == pytest.approx(monthly_lost.sum(), rel=1e-12, abs=1e-9)
         assert np.allclose(monthly_lost, consumer[lost].to_numpy() + sme[lost].to_numpy(), rtol=1e-12)
         signal = sum(rows[column].to_numpy() for column in constraint.bound_when)
-        assert summary[f"binding_months_{constraint.name}"] == np.count_nonzero(signal > 0)
+        material = signal >= BINDING_SHARE * rows[constraint.measured_against].to_numpy()
+        assert summary[f"binding_months_{constraint.name}"] == np.count_nonzero((signal > 0) & material)
         assert summary[f"binding_months_{constraint.name}"] <= thin.simulation.months
         bound_somewhere += summary[f"binding_months_{constraint.name}"] > 0
     assert bound_somewhere >= 2  # the identities were checked on numbers that are not all zero

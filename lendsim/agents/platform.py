@@ -44,7 +44,7 @@ from lendsim.streams import KeyedUniforms
 from lendsim.underwriting.engine import Engine
 from lendsim.underwriting.model_risk import RiskModel
 from lendsim.underwriting.policy import Restrictions
-from lendsim.underwriting.review import ReviewQueue
+from lendsim.underwriting.review import ReviewQueue, reviewer_bias
 
 
 class Platform(mesa.Agent):
@@ -65,15 +65,15 @@ class Platform(mesa.Agent):
         self.events = events
         self.hitl = hitl and self.rules.hitl.reviewers > 0
         interest_first = self.rules.repayment == "interest_first"
-        self.book = LoanBook(borrowers.size, interest_first)
+        self.book = LoanBook(borrowers.size, interest_first, borrowers.weight)
         self.shadow = ShadowBook(borrowers.size, interest_first)
-        self.queue = ReviewQueue(self.rules.hitl)
+        self.queue = ReviewQueue(self.rules.hitl, borrowers.weight, reviewer_bias(scenario, borrowers))
         self.accounts = Accounts(scenario, borrowers, events)
-        self.operations = Operations(scenario.capacity, borrowers.size, events)
+        self.operations = Operations(scenario.capacity, borrowers.weight, events)
         self.risk_model = RiskModel(scenario, borrowers.is_sme, borrowers.signal_corr)
         self.policy = Restrictions(scenario)
-        self.funding = Funding(scenario, borrowers.size, events)
-        self.capital_rmb = scenario.platform.capital_per_borrower_rmb * borrowers.size
+        self.funding = Funding(scenario, events)
+        self.capital_rmb = scenario.platform.capital_rmb
         self.recent_originations_rmb: list[float] = []
         self.law = RulesInForce.at(scenario.regulation, 1)  # set each month by the regulator
         self.action = NO_ACTION  # the regulator's action in force (lendsim.regulation)
@@ -164,7 +164,7 @@ class Platform(mesa.Agent):
             self.scenario.regulation.growth_cap_share,
         )
         origination = originate(approved, room, self.engine, self.funding, self.book)
-        self.recent_originations_rmb.append(float(origination.amount_rmb.sum()))
+        self.recent_originations_rmb.append(self.book.total_rmb(origination.amount_rmb, origination.borrower))
         self.risk_model.observe_originations(origination.borrower, self.month)
         a = origination.approved
         not_offered = [

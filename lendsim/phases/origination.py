@@ -61,11 +61,12 @@ def lending_room_share(
     if action >= SUSPENSION:
         return 0.0, "suspension"
     weights = risk_weights(engine, funding, d.borrower, d.term_months)
-    capacity = funding.capacity(book, capital_rmb, engine.law, d.amount_rmb, weights)
+    real_amount_rmb = d.amount_rmb * engine.borrowers.weight[d.borrower]
+    capacity = funding.capacity(book, capital_rmb, engine.law, real_amount_rmb, weights)
     name, share = capacity.binding()
     if action == GROWTH_CAP and recent_originations_rmb:
         allowed = growth_cap_share * float(np.mean(recent_originations_rmb[-3:]))
-        wanted = float(d.amount_rmb.sum())
+        wanted = float(real_amount_rmb.sum())
         growth_share = min(allowed / wanted, 1.0) if wanted > 0 else 1.0
         if growth_share < share:
             name, share = "growth_cap", growth_share

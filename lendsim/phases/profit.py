@@ -52,9 +52,9 @@ def profit_and_loss(
 ) -> ProfitAndLoss:
     """The month's profit, from what collection brought in and what reviews cost."""
     settled, own = collection.settled, book.own_share
-    interest = float((own * settled.interest_paid_rmb).sum())
-    fees = cfg.service_fee_share * float(((1.0 - own) * settled.interest_paid_rmb).sum())
-    losses = lgd * float((own * settled.written_off_rmb).sum())
+    interest = book.total_rmb(own * settled.interest_paid_rmb)
+    fees = cfg.service_fee_share * book.total_rmb((1.0 - own) * settled.interest_paid_rmb)
+    losses = lgd * book.total_rmb(own * settled.written_off_rmb)
     nonstandard, abs_ = funding.funding_mix_rmb(collection.own_book_start_rmb, capital_rmb, law)
     funding_cost = (  # a funding-cost shock can lower rates, never below zero
         nonstandard * max(cfg.nonstandard_funding_apr + funding_shift, 0.0)

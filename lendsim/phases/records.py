@@ -62,6 +62,7 @@ class MonthlyRecords:
                 Segmentation(sectors, borrowers.sector.astype(np.intp)),
                 Segmentation(regions, borrowers.region.astype(np.intp)),
             ],
+            row_weight=borrowers.weight,
         )
 
     @singledispatchmethod
@@ -115,6 +116,7 @@ class MonthlyRecords:
         # Processing capacity binds when requests are lost to overload: what they asked for is lost.
         overload = processed.lost_cause == Failure.OVERLOAD
         asked_rmb = requests.apps.requested_rmb
+        rec.add("requested_rmb", month, rows, asked_rmb)
         rec.add("supply_lost_processing_capacity", month, rows[overload], asked_rmb[overload])
 
     @add.register(AccountChecks)
@@ -147,6 +149,16 @@ class MonthlyRecords:
         rec.add("appeals_reviewed", month, rows[review.reviewed.kind != APPLICATION])
         rec.add("review_delay_days_total", month, rows, review.delay_days)
         rec.add("review_cost", month, rows, np.full(rows.size, review.cost_per_review_rmb))
+        # The staff's pay has no borrower: it is spread over the month's reviews by the real reviews
+        # each took (over every borrower by weight in a month without any), so that review_cost is
+        # the whole cost in `all` and its segments still add up; review_staff_cost_rmb shows it apart.
+        # (A market without borrowers has no row to carry it: only the P&L and this column show it.)
+        rec.set_platform("review_staff_cost_rmb", month, review.staff_cost_rmb)
+        weight = self.borrowers.weight
+        over = rows if rows.size else np.arange(self.borrowers.size)
+        real_cases = float(weight[over].sum())
+        if review.staff_cost_rmb and real_cases > 0:
+            rec.add("review_cost", month, over, np.full(over.size, review.staff_cost_rmb / real_cases))
         self.add(review.changes, month)
         rec.add("review_queue", month, review.waiting)
         # Reviewer capacity binds when the queue overflows: applications wait, give up or fall back to

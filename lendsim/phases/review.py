@@ -3,11 +3,13 @@
 The queue holds applications routed to review and appeals filed last month (lendsim.phases.month_end).
 The team reviews as many as its capacity allows, first come first served; the rest wait (and may
 give up: an application abandoned is decided, and not approved) or fall back to the engine. A
-reviewed application or credit appeal is decided on the reviewer's noisy look at hidden quality,
-within the same risk appetite as the engine, never where policy closes the sector or the rate cap
-rations it; the term may be set to fit cash flow. A reviewed freeze appeal lifts a freeze that is
-a false alarm or a score freeze on a sound borrower. The review stream is drawn in a fixed order:
-freeze appeals, then applications, then credit appeals.
+reviewed application or credit appeal is decided on the reviewer's noisy look at hidden quality
+(noisier when the month's reviews per reviewer pass a comfortable load, and shifted by the team's
+biases: lendsim.underwriting.review), within the same risk appetite as the engine, never where
+policy closes the sector or the rate cap rations it; the term may be set to fit cash flow. A
+reviewed freeze appeal lifts a freeze that is a false alarm or a score freeze on a sound borrower.
+The review stream is drawn in a fixed order: freeze appeals, then applications, then credit
+appeals. The month costs each review done and the pay of every reviewer employed, busy or not.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from lendsim.underwriting.review import (
     QueuedApplications,
     ReviewQueue,
     cash_flow_term,
+    fatigue,
     reviewer_approves,
 )
 
@@ -49,8 +52,10 @@ class Reviewed:
 class ReviewMonth:
     reviewed: QueuedApplications  # everything the team looked at
     delay_days: np.ndarray  # per reviewed item: days from submission to decision
-    cost_by_kind_rmb: np.ndarray  # consumers' and SMEs' reviews
+    cost_by_kind_rmb: np.ndarray  # consumers' and SMEs' reviews done (not the staff's pay)
     cost_per_review_rmb: float
+    staff_cost_rmb: float  # the month's pay of the reviewers employed, busy or not
+    tiredness: float  # how many times their usual error reviewers made this month (fatigue)
     abandoned: np.ndarray  # gave up waiting
     abandoned_applications: np.ndarray  # of those, new applications: decided, and not approved
     abandoned_requested_rmb: np.ndarray  # what those applications asked for (supply reviewers cost)
@@ -65,8 +70,9 @@ class ReviewMonth:
 
     @property
     def cost_rmb(self) -> float:
-        """What the month's reviews cost, consumers' and SMEs' added in that order."""
-        return float(self.cost_by_kind_rmb.sum())
+        """What the month's review cost: the reviews done, consumers' and SMEs' added in that
+        order, then the staff's pay."""
+        return float(self.cost_by_kind_rmb.sum()) + self.staff_cost_rmb
 
     @property
     def parts(self) -> list[Decisions]:
@@ -74,13 +80,18 @@ class ReviewMonth:
 
 
 def decide_reviewed(
-    apps: QueuedApplications, engine: Engine, rng: np.random.Generator, on_appeal: bool = False
+    apps: QueuedApplications,
+    engine: Engine,
+    rng: np.random.Generator,
+    on_appeal: bool = False,
+    tiredness: float = 1.0,
+    bias: np.ndarray | None = None,
 ) -> Reviewed:
     cfg, b, rows = engine.rules.hitl, engine.borrowers, apps.borrower
     offer = engine.offer(rows, apps.requested_rmb)
     policy = engine.restricted(rows)
     rationed = offer.rationed
-    judged_sound = reviewer_approves(engine, rows, rng, cfg.soft_info_noise)
+    judged_sound = reviewer_approves(engine, rows, rng, tiredness, bias)
     approved = judged_sound & ~policy & ~rationed
     rate_capped = judged_sound & ~policy & rationed
     amount = np.where(
@@ -117,7 +128,12 @@ def decide_reviewed(
 
 
 def review_freezes(
-    appeals: QueuedApplications, engine: Engine, rng: np.random.Generator, accounts: Accounts
+    appeals: QueuedApplications,
+    engine: Engine,
+    rng: np.random.Generator,
+    accounts: Accounts,
+    tiredness: float = 1.0,
+    bias: np.ndarray | None = None,
 ) -> None:
     """A reviewer lifts a freeze that is a false alarm, or a score freeze on a sound borrower."""
     b, rows = engine.borrowers, appeals.borrower
@@ -125,9 +141,7 @@ def review_freezes(
     verifiable = np.isin(cause, VERIFIABLE_FREEZES)
     sound = np.zeros(rows.size, dtype=bool)
     score_frozen = cause == Freeze.SCORE
-    sound[score_frozen] = reviewer_approves(
-        engine, rows[score_frozen], rng, engine.rules.hitl.soft_info_noise
-    )
+    sound[score_frozen] = reviewer_approves(engine, rows[score_frozen], rng, tiredness, bias)
     lifted = rows[(cause > 0) & (verifiable | sound)]
     b.identity_stale[lifted] = False
     accounts.lift(lifted, engine.month, "appeal")
@@ -140,14 +154,18 @@ def review(queue: ReviewQueue, engine: Engine, rng: np.random.Generator, account
     overflow = outcome.fallback
     reviewed = outcome.reviewed
     delay = cfg.delay_days + DAYS_PER_MONTH * (month - reviewed.submitted_month)
-    cost = np.full(len(reviewed), cfg.cost_per_review_rmb)
+    real_reviews = b.weight[reviewed.borrower]  # real reviews each item stands for
+    cost = cfg.cost_per_review_rmb * real_reviews
     cost_by_kind = np.bincount(b.is_sme[reviewed.borrower].astype(np.intp), weights=cost, minlength=2)
+    tiredness = fatigue(cfg, float(real_reviews.sum()) / max(cfg.reviewers, 1))
+    bias = queue.bias
     credit = reviewed.subset(reviewed.kind != FREEZE_APPEAL)
-    review_freezes(reviewed.subset(reviewed.kind == FREEZE_APPEAL), engine, rng, accounts)
+    freezes = reviewed.subset(reviewed.kind == FREEZE_APPEAL)
+    review_freezes(freezes, engine, rng, accounts, tiredness, bias)
     b.awaiting_decision[:] = False
     b.awaiting_decision[queue.waiting.borrower] = True
-    first = decide_reviewed(credit.subset(credit.kind == APPLICATION), engine, rng)
-    appeals = decide_reviewed(credit.subset(credit.kind == CREDIT_APPEAL), engine, rng, on_appeal=True)
+    first = decide_reviewed(credit.subset(credit.kind == APPLICATION), engine, rng, False, tiredness, bias)
+    appeals = decide_reviewed(credit.subset(credit.kind == CREDIT_APPEAL), engine, rng, True, tiredness, bias)
     fallback, fallback_rationing = automated(overflow.subset(overflow.kind == APPLICATION), engine)
     abandoned_apps = outcome.abandoned.subset(outcome.abandoned.kind == APPLICATION)
     return ReviewMonth(
@@ -155,6 +173,8 @@ def review(queue: ReviewQueue, engine: Engine, rng: np.random.Generator, account
         delay_days=delay.astype(float),
         cost_by_kind_rmb=cost_by_kind,
         cost_per_review_rmb=cfg.cost_per_review_rmb,
+        staff_cost_rmb=cfg.reviewers * cfg.cost_per_reviewer_month_rmb,
+        tiredness=tiredness,
         abandoned=outcome.abandoned.borrower,
         abandoned_applications=abandoned_apps.borrower,
         abandoned_requested_rmb=abandoned_apps.requested_rmb,

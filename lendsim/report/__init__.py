@@ -21,12 +21,17 @@ __all__ = ["REPORT_FILE", "build_report"]
 
 
 def build_report(folder: Path, lang: str = "en") -> Path:
-    """Write `folder/report.html` for the run or sweep in `folder`, shown first in `lang` ("en" or "zh").
+    """Write `folder/report.html` for the run, sweep or robustness folder `folder`, shown first in
+    `lang` ("en" or "zh").
 
     Raises RunFolderError when the folder or a file the report needs is missing or unreadable, and
     OptionError for a language the report does not speak.
     """
     check_lang(lang)
+    from lendsim.report.robustness import build_robustness_report, is_robustness_folder
+
+    if is_robustness_folder(Path(folder)):  # a sweep underneath, with its own report
+        return build_robustness_report(Path(folder), lang)
     contents = read_folder(Path(folder))
     html = run_page(contents, lang) if isinstance(contents, RunContents) else sweep_page(contents, lang)
     return write_text_atomic(contents.path / REPORT_FILE, html, doing="write the report")

@@ -19,12 +19,25 @@ import pandas as pd
 
 from lendsim import metrics
 from lendsim.metrics import Metric, denominator_of
-from lendsim.report.i18n import RATE, Text, capitalised, join, name_part, same, text, unit_of
-from lendsim.statistics import clip_interval, half_width
+from lendsim.report.i18n import (
+    RATE,
+    Text,
+    capitalised,
+    join,
+    name_part,
+    rule_change_text,
+    same,
+    text,
+    unit_of,
+)
+from lendsim.report.resolved import Resolved
+from lendsim.statistics import CONFIDENCE, clip_interval, half_width
 
 PREFIX_LOOKALIKES = frozenset({"frozen_accounts", "frozen_stock", "failed_attempts"})
 """Monthly columns that start like a family (frozen_<cause>, failed_<cause>) but are not causes."""
 EVENT_FLAGS = (("shock_active", "shock"), ("peak_month", "peak"), ("maintenance", "maintenance"))
+INNER_CONFIDENCE = 0.5
+"""Confidence of a fan chart's inner, darker band (the outer one is CONFIDENCE, 95 %)."""
 PLATFORM_DENOMINATORS = {"capital_ratio": "rwa_rmb"}
 """Platform values that are ratios, and what they divide by: a month where that is 0 (no
 risk-weighted book) has no capital ratio to show, not a ratio of 0."""
@@ -60,6 +73,9 @@ class SeedBands:
     difference_mean: pd.DataFrame
     """HITL − automated per month (index), averaged over the seeds run in both modes."""
     difference_half_width: pd.DataFrame
+    inner_half_width: pd.DataFrame | None = None
+    """Half-width of the 50 % interval (the fan chart's inner band), like `half_width`."""
+    difference_inner_half_width: pd.DataFrame | None = None
 
     @classmethod
     def of_segment(cls, monthly: pd.DataFrame, segment: str = "all") -> SeedBands:
@@ -68,14 +84,19 @@ class SeedBands:
             denominator = denominator_of(column) or PLATFORM_DENOMINATORS.get(column)
             if denominator in rows.columns:
                 rows[column] = rows[column].where(rows[denominator] > 0)
-        difference_mean, difference_half = _paired_differences(rows)
+        difference_mean, difference_half, difference_inner = _paired_differences(rows)
         rows = rows.drop(columns=["seed"])
         grouped = rows.groupby(["mode", "month"], sort=True)
         counts = grouped.size()
         measured = grouped.count().clip(lower=1)  # seeds with something to measure, per column
         std = grouped.std(ddof=1, numeric_only=True).fillna(0.0)
-        half = pd.DataFrame(
-            half_width(std.to_numpy(), measured[std.columns].to_numpy()), index=std.index, columns=std.columns
+        half, inner = (
+            pd.DataFrame(
+                half_width(std.to_numpy(), measured[std.columns].to_numpy(), confidence),
+                index=std.index,
+                columns=std.columns,
+            )
+            for confidence in (CONFIDENCE, INNER_CONFIDENCE)
         )
         numeric = rows.select_dtypes("number")
         return cls(
@@ -86,6 +107,8 @@ class SeedBands:
             highest=numeric.max(),
             difference_mean=difference_mean,
             difference_half_width=difference_half,
+            inner_half_width=inner,
+            difference_inner_half_width=difference_inner,
         )
 
     def has(self, column: str) -> bool:
@@ -98,11 +121,17 @@ class SeedBands:
         return column in self.mean.columns and bool(self.mean[column].notna().any())
 
     def band(self, column: str) -> pd.DataFrame:
-        """Tidy frame (mode, month, mean, low, high) of one column."""
+        """Tidy frame (mode, month, mean, low, high, low50, high50) of one column: the 95 % band and
+        the 50 % band inside it (a fan chart's two shades)."""
         mean = self.mean[column]
+        value_range = self.value_range(column)
         half = self.half_width[column]
-        low, high = clip_interval(mean - half, mean + half, self.value_range(column))
-        return pd.DataFrame({"mean": mean, "low": low, "high": high}, index=mean.index).reset_index()
+        low, high = clip_interval(mean - half, mean + half, value_range)
+        frame = pd.DataFrame({"mean": mean, "low": low, "high": high}, index=mean.index)
+        if self.inner_half_width is not None:
+            inner = self.inner_half_width[column]
+            frame["low50"], frame["high50"] = clip_interval(mean - inner, mean + inner, value_range)
+        return frame.reset_index()
 
     def has_difference(self, column: str) -> bool:
         """True when both modes ran and the column was measured in both in some month."""
@@ -113,9 +142,17 @@ class SeedBands:
         HITL − automated of one column: per month, the t interval of the per-seed differences."""
         mean = self.difference_mean[column]
         half = self.difference_half_width[column]
-        low, high = clip_interval(mean - half, mean + half, self.difference_range(column))
+        difference_range = self.difference_range(column)
+        low, high = clip_interval(mean - half, mean + half, difference_range)
         band = pd.DataFrame({"month": mean.index, "mean": mean.to_numpy(), "low": low, "high": high})
-        return band.assign(mode="difference")[["mode", "month", "mean", "low", "high"]]
+        columns = ["mode", "month", "mean", "low", "high"]
+        if self.difference_inner_half_width is not None and column in self.difference_inner_half_width:
+            inner = self.difference_inner_half_width[column].to_numpy()
+            band["low50"], band["high50"] = clip_interval(
+                mean.to_numpy() - inner, mean.to_numpy() + inner, difference_range
+            )
+            columns += ["low50", "high50"]
+        return band.assign(mode="difference")[columns]
 
     def value_range(self, column: str) -> tuple[float, float]:
         """(lowest, highest) the column can take: the registry's range for a metric; for any other
@@ -141,34 +178,49 @@ class SeedBands:
         )
 
 
-def _paired_differences(rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Per month, the mean and t half-width of HITL − automated over the seeds run (and measured)
-    in both modes; empty frames when one mode is missing."""
+def _paired_differences(rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Per month, the mean and the t half-widths (95 % and 50 %) of HITL − automated over the seeds
+    run (and measured) in both modes; empty frames when one mode is missing."""
     numeric = rows.set_index(["mode", "month", "seed"]).select_dtypes("number")
     modes = set(numeric.index.get_level_values("mode"))
     if not {"automated", "hitl"} <= modes:
         empty = pd.DataFrame(columns=numeric.columns, dtype="float64")
-        return empty, empty
+        return empty, empty, empty
     differences = numeric.xs("hitl", level="mode") - numeric.xs("automated", level="mode")
     by_month = differences.groupby(level="month", sort=True)
-    measured = by_month.count()
+    measured = by_month.count().clip(lower=1).to_numpy()
     std = by_month.std(ddof=1).fillna(0.0)
-    half = half_width(std.to_numpy(), measured.clip(lower=1).to_numpy())
-    return by_month.mean(), pd.DataFrame(half, index=std.index, columns=std.columns)
+    half, inner = (
+        pd.DataFrame(half_width(std.to_numpy(), measured, confidence), index=std.index, columns=std.columns)
+        for confidence in (CONFIDENCE, INNER_CONFIDENCE)
+    )
+    return by_month.mean(), half, inner
 
 
 @dataclass(frozen=True)
 class Event:
-    """A stretch of consecutive months that the figures shade: first and last month inclusive."""
+    """Something that happened on the time axis, first and last month inclusive: a stretch the
+    figures shade (a shock, a suspension), or — for a rule change, `first_month == last_month` — the
+    month from which new rules apply, drawn as a vertical line."""
 
     kind: str
     first_month: int
     last_month: int
     label: Text
+    """Short, for the chart."""
+    detail: Text | None = None
+    """Everything it stands for, for the list of events under the charts (None: the label)."""
+
+    @property
+    def described(self) -> Text:
+        return self.detail or self.label
 
 
-def events(monthly: pd.DataFrame) -> list[Event]:
-    """Shocks, peaks, maintenance windows and regulatory actions of a run, as shaded stretches."""
+def events(monthly: pd.DataFrame, scenario: Resolved | None = None) -> list[Event]:
+    """What the figures mark on their time axes: shocks, peaks, maintenance windows and regulatory
+    actions as the monthly table recorded them, and — when the resolved scenario is given — the
+    scheduled rule changes, closures of sectors or regions and ordered account suspensions it
+    declares, within the months the run simulated."""
     rows = monthly[monthly["segment"] == "all"]
     found: list[Event] = []
     for column, kind in EVENT_FLAGS:
@@ -183,7 +235,63 @@ def events(monthly: pd.DataFrame) -> list[Event]:
             Event("regulator", first, last, _regulator_text(label))
             for label, first, last in _stretches(_regulator_labels(rows))
         ]
+    if scenario is not None and len(rows):
+        found += scenario_events(scenario, int(rows["month"].min()), int(rows["month"].max()))
     return found
+
+
+def scenario_events(scenario: Resolved, first_month: int, last_month: int) -> list[Event]:
+    """The scenario's scheduled rule changes, closures and account suspensions that fall within
+    [first_month, last_month], clipped to it."""
+    found = []
+    for change in scenario.rule_changes:
+        if first_month <= change.from_month <= last_month:
+            parts = [rule_change_text(key, value) for key, value in change.changes]
+            short = parts[0] if len(parts) == 1 else join([parts[0], same(" …")])
+            found.append(
+                Event(
+                    "rule",
+                    change.from_month,
+                    change.from_month,
+                    text("event_rule_label", change=short),
+                    text("event_rule_detail", month=str(change.from_month), changes=_listed(parts)),
+                )
+            )
+    for closure in scenario.closures:
+        last = closure.last_month or last_month
+        if closure.first_month <= last_month and last >= first_month:
+            names = [name_part(n) for n in (*closure.sectors, *closure.regions)]
+            by = (
+                text("imposed_by_regulator")
+                if closure.imposed_by == "regulator"
+                else text("imposed_by_platform")
+            )
+            found.append(
+                Event(
+                    "restriction",
+                    max(closure.first_month, first_month),
+                    min(last, last_month),
+                    text("event_restriction_label", names=_listed(names)),
+                    text("event_restriction_detail", names=_listed(names), by=by),
+                )
+            )
+    for suspension in scenario.suspensions:
+        if suspension.first_month <= last_month and suspension.last_month >= first_month:
+            number = f"{100 * suspension.share:.3g}"
+            share = {"en": f"{number} %", "zh": f"{number}%"}
+            found.append(
+                Event(
+                    "orders",
+                    max(suspension.first_month, first_month),
+                    min(suspension.last_month, last_month),
+                    text("event_orders_label", share=share),
+                )
+            )
+    return found
+
+
+def _listed(names: list[Text]) -> Text:
+    return {"en": ", ".join(n["en"] for n in names), "zh": "、".join(n["zh"] for n in names)}
 
 
 def _regulator_labels(rows: pd.DataFrame) -> pd.Series:
@@ -199,9 +307,7 @@ def _regulator_labels(rows: pd.DataFrame) -> pd.Series:
 
 def _regulator_text(label: str) -> Text:
     level, names = label.split("|")
-    modes = join(
-        [text(f"mode_{m}") if m in ("automated", "hitl") else same(m) for m in names.split(",")], ", "
-    )
+    modes = _listed([text(f"mode_{m}") if m in ("automated", "hitl") else same(m) for m in names.split(",")])
     return text("regulator_label", level=text(f"regulator_{min(int(level), 3)}"), modes=modes)
 
 

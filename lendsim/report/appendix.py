@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import shlex
 
+from lendsim.contract import SCENARIO_FILE
 from lendsim.report import page
 from lendsim.report.i18n import STRINGS, Text, humanise, same, text
 
@@ -33,13 +34,19 @@ MANIFEST_ORDER = (
 SHOWN_ELSEWHERE = frozenset({"scenario_purpose"})
 
 
-def appendix_section(manifest: dict, scenario_toml: str | None) -> str:
-    scenario = page.preformatted(scenario_toml) if scenario_toml else page.paragraph(text("no_scenario_file"))
+def appendix_section(manifest: dict, scenario_toml: str | None, scenario_source: str = SCENARIO_FILE) -> str:
+    """The scenario as run — a run's scenario.toml, or the base scenario a sweep or sensitivity
+    analysis records in design.json (`scenario_source`) — and the manifest."""
+    from_design = scenario_source != SCENARIO_FILE
+    if scenario_toml:
+        scenario = page.preformatted(scenario_toml)
+    else:
+        scenario = page.paragraph(text("no_scenario_anywhere" if from_design else "no_scenario_file"))
     return page.section(
         "appendix",
         text("section_appendix"),
         [
-            page.heading(3, text("resolved_scenario")),
+            page.heading(3, text("scenario_from_design" if from_design else "resolved_scenario")),
             scenario,
             page.heading(3, text("manifest")),
             page.table([], manifest_rows(manifest), css_class="keys"),

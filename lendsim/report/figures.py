@@ -23,8 +23,24 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from lendsim.report.aggregate import Event
-from lendsim.report.i18n import COUNT, DAYS, MULTIPLE, RATE, RMB, STRINGS, Text, metric_label, text, unit_of
-from lendsim.report.markup import as_text, shortened
+from lendsim.report.i18n import (
+    COUNT,
+    DAYS,
+    MULTIPLE,
+    RATE,
+    RMB,
+    STRINGS,
+    Text,
+    count_noun,
+    format_change,
+    format_value,
+    metric_label,
+    parameter_label,
+    text,
+    unit_of,
+)
+from lendsim.report.markup import MAX_LABEL_CHARS, as_text, shortened
+from lendsim.report.units import axis_ticks, axis_unit
 
 FONT = (
     'system-ui, -apple-system, "Segoe UI", "PingFang SC", "Hiragino Sans GB", "Microsoft YaHei", '
@@ -32,8 +48,21 @@ FONT = (
 )
 MODE_COLOURS = {"automated": "#2563eb", "hitl": "#ea580c", "difference": "#7c3aed"}
 BAND_ALPHA = 0.16
-EVENT_COLOURS = {"shock": "#dc2626", "peak": "#eab308", "maintenance": "#64748b", "regulator": "#9333ea"}
+"""A band drawn alone (a sweep's 95 % band)."""
+FAN_ALPHAS = (0.11, 0.27)
+"""A fan chart's outer (95 %) and inner (50 %) band: lighter outside, as central banks draw them."""
+EVENT_COLOURS = {
+    "shock": "#dc2626",
+    "peak": "#eab308",
+    "maintenance": "#64748b",
+    "regulator": "#9333ea",
+    "orders": "#c026d3",
+    "restriction": "#b45309",
+    "rule": "#0f766e",
+}
 EVENT_ALPHA = 0.14
+PEAK_STRIP = 0.035
+"""Peak months recur every year: a thin strip along the top of a chart, not shading over the data."""
 REFERENCE_COLOUR = "#111827"
 SECONDARY_COLOUR = "#94a3b8"
 MAX_LABELLED_EVENTS = 4
@@ -44,10 +73,13 @@ PAIRED_ROW_HEIGHTS = [0.64, 0.36]
 PAIRED_HEIGHT_PX = 470
 TOP_MARGIN_PX = 36
 LABEL_LINE_PX = 14
+SUBPLOT_TITLE_PX = 20
+"""Height above a grid's top panels that their titles take: event labels go above it."""
 
-TICK_FORMATS = {RATE: ".1~%", RMB: "~s", COUNT: "~s", DAYS: ".1~f", MULTIPLE: ".1~f"}
+TICK_FORMATS = {RATE: ".1~%", RMB: ",.0f", COUNT: ",.0f", DAYS: ".1~f", MULTIPLE: ".1~f"}
+"""Plotly tick formats, for a chart that does not set its ticks with lendsim.report.units.axis_ticks
+(which every chart here does: tick labels in 万/亿 and m/bn, never Plotly's SI 600k / 2.5M)."""
 HOVER_FORMATS = {RATE: ".2%", RMB: ",.0f", COUNT: ",.1f", DAYS: ".1f", MULTIPLE: ".2f"}
-CELL_FORMATS = {RATE: ".1%", RMB: ".3~s", COUNT: ".3~s", DAYS: ".1f", MULTIPLE: ".2f"}
 
 TEMPLATE = go.layout.Template(
     layout={
@@ -110,11 +142,23 @@ def _round(value: float, digits: int) -> float | int:
     return round(value / 10**-digits) * 10**-digits
 
 
-def time_series(panels: list[Panel], unit: str, events: list[Event], lang: str, seeds: int) -> go.Figure:
-    """Both modes month by month, one panel per part (cause, reason ...), events shaded behind.
+def time_series(
+    panels: list[Panel],
+    unit: str,
+    events: list[Event],
+    lang: str,
+    seeds: int,
+    *,
+    noun: str | None = None,
+    per_month: bool = False,
+) -> go.Figure:
+    """Both modes month by month, one panel per part (cause, reason ...), events marked behind.
 
     A single panel with a paired difference gets a second panel under it: HITL − automated per
-    month with its paired 95 % band, against a dotted zero line.
+    month with its paired bands, against a dotted zero line. Bands are a fan: the 95 % interval
+    light, the 50 % interval darker inside it. Every value axis says its unit (`unit`, what a count
+    counts — `noun` — and whether the values are `per_month`) in its title, with tick labels in the
+    language's units.
     """
     single = len(panels) == 1
     paired = single and panels[0].difference is not None
@@ -158,10 +202,29 @@ def time_series(panels: list[Panel], unit: str, events: list[Event], lang: str, 
             col=1,
         )
         figure.add_hline(y=0, line={"color": SECONDARY_COLOUR, "width": 1, "dash": "dot"}, row=2, col=1)
-    _shade_events(figure, events, columns, rows if paired else len(panels), lang, labelled=single)
-    _format_axes(figure, unit)
+    if seeds > 1:
+        _band_legend(figure, lang)
+    _shade_events(figure, events, columns, rows if paired else len(panels), lang, labelled=True)
+    level_title = axis_unit(unit, noun, per_month)[lang]
+    for index in range(len(panels)):
+        row, col = index // columns + 1, index % columns + 1
+        label_value_axis(figure, row, col, unit, lang, title=level_title if col == 1 else None)
+    if paired:
+        label_value_axis(
+            figure,
+            2,
+            1,
+            unit,
+            lang,
+            difference=True,
+            title=axis_unit(unit, noun, per_month, difference=True)[lang],
+        )
+    _hover_format(figure, unit)
     figure.update_xaxes(showticklabels=True)
-    figure.update_xaxes(title_text=as_text(text("month")[lang]), row=rows)
+    drawn = rows if paired else len(panels)
+    for col in range(1, columns + 1):
+        lowest = max(index for index in range(drawn) if index % columns == col - 1) // columns + 1
+        figure.update_xaxes(title_text=as_text(text("month")[lang]), row=lowest, col=col)
     figure.update_layout(height=PAIRED_HEIGHT_PX if paired else _height(rows, 320, 230))
     return figure
 
@@ -199,7 +262,11 @@ def segment_bars(
                 col=col,
             )
     figure.update_xaxes(type="category", tickmode="array", tickvals=names, ticktext=ticks)
-    figure.update_yaxes(tickformat=TICK_FORMATS[RATE], rangemode="tozero")
+    figure.update_yaxes(rangemode="tozero")
+    for index in range(len(metrics)):
+        row, col = index // columns + 1, index % columns + 1
+        title = axis_unit(RATE)[lang] if col == 1 else None
+        label_value_axis(figure, row, col, RATE, lang, title=title, from_zero=True)
     figure.update_layout(barmode="group", hovermode="closest", height=_height(rows, 320, 260))
     return figure
 
@@ -221,9 +288,14 @@ def sweep_lines(summary: pd.DataFrame, parameter: str, metric: str, lang: str) -
                 figure, data[parameter], data, mode, lang, band=has_band, show_legend=True, row=1, col=col
             )
     figure.add_hline(y=0, line={"color": SECONDARY_COLOUR, "width": 1, "dash": "dot"}, row=1, col=2)
-    _format_axes(figure, unit)
-    figure.update_xaxes(title_text=as_text(parameter))
-    figure.update_layout(height=340)
+    noun = count_noun(metric)
+    label_value_axis(figure, 1, 1, unit, lang, title=axis_unit(unit, noun)[lang])
+    label_value_axis(
+        figure, 1, 2, unit, lang, difference=True, title=axis_unit(unit, noun, difference=True)[lang]
+    )
+    _hover_format(figure, unit)
+    figure.update_xaxes(title_text=as_text(parameter_label(parameter)[lang]))
+    figure.update_layout(height=360)
     return figure
 
 
@@ -241,16 +313,22 @@ def sweep_heatmaps(summary: pd.DataFrame, parameters: list[str], metric: str, la
         mean = grid["mean"]
         significant = (grid["low"] > 0) | (grid["high"] < 0)
         marks = np.where(significant.to_numpy() & (mode == "difference"), "*", "")
+        shown = format_change if mode == "difference" else format_value
+        cells = [
+            [
+                "" if not np.isfinite(value) else as_text(shown(float(value), unit)[lang]) + mark
+                for value, mark in zip(values, row_marks, strict=True)
+            ]
+            for values, row_marks in zip(mean.to_numpy(dtype=float), marks, strict=True)
+        ]
         figure.add_trace(
             go.Heatmap(
                 x=[as_text(v) for v in mean.columns],
                 y=[as_text(v) for v in mean.index],
                 z=[compact(row) for row in mean.to_numpy()],
-                text=marks.tolist(),
+                text=cells,
                 name=as_text(text(f"mode_{mode}")[lang]),
-                texttemplate=f"%{{z:{CELL_FORMATS[unit]}}}%{{text}}"
-                if mean.size <= MAX_ANNOTATED_CELLS
-                else None,
+                texttemplate="%{text}" if mean.size <= MAX_ANNOTATED_CELLS else None,
                 coloraxis="coloraxis2" if mode == "difference" else "coloraxis",
                 meta=[as_text(x_name), as_text(y_name)],
                 hovertemplate=(
@@ -260,21 +338,38 @@ def sweep_heatmaps(summary: pd.DataFrame, parameters: list[str], metric: str, la
             row=1,
             col=col,
         )
-        figure.update_xaxes(title_text=as_text(x_name), type="category", row=1, col=col)
-        figure.update_yaxes(title_text=as_text(y_name) if col == 1 else None, type="category", row=1, col=col)
-    colourbar = {
-        "orientation": "h",
-        "y": -0.3,
-        "yanchor": "top",
-        "thickness": 10,
-        "tickformat": TICK_FORMATS[unit],
-    }
+        figure.update_xaxes(
+            title_text=as_text(parameter_label(x_name)[lang]), type="category", row=1, col=col
+        )
+        figure.update_yaxes(
+            title_text=as_text(parameter_label(y_name)[lang]) if col == 1 else None,
+            type="category",
+            row=1,
+            col=col,
+        )
+    colourbar = {"orientation": "h", "y": -0.3, "yanchor": "top", "thickness": 10}
+    levels, differences = (
+        [trace for trace in figure.data if (trace.coloraxis == "coloraxis2") == is_difference]
+        for is_difference in (False, True)
+    )
     figure.update_layout(
-        height=420,
+        height=440,
         hovermode="closest",
-        margin_b=110,
-        coloraxis={"colorscale": "Blues", "colorbar": {**colourbar, "x": 0.32, "len": 0.6}},
-        coloraxis2={"colorscale": "RdBu_r", "cmid": 0, "colorbar": {**colourbar, "x": 0.86, "len": 0.28}},
+        margin_b=120,
+        coloraxis={
+            "colorscale": "Blues",
+            "colorbar": {**colourbar, **_colourbar_ticks(levels, unit, lang), "x": 0.32, "len": 0.6},
+        },
+        coloraxis2={
+            "colorscale": "RdBu_r",
+            "cmid": 0,
+            "colorbar": {
+                **colourbar,
+                **_colourbar_ticks(differences, unit, lang, difference=True),
+                "x": 0.86,
+                "len": 0.28,
+            },
+        },
     )
     return figure
 
@@ -282,7 +377,8 @@ def sweep_heatmaps(summary: pd.DataFrame, parameters: list[str], metric: str, la
 def sweep_scatter(summary: pd.DataFrame, parameters: list[str], metric: str, lang: str) -> go.Figure:
     """A metric against each parameter of a sampled design: modes on top, difference below."""
     columns = len(parameters)
-    figure = _grid(2, columns, list(parameters) + [""] * columns, shared_x=True)
+    titles = [shortened(parameter_label(p)[lang], max(MAX_LABEL_CHARS, 100 // columns)) for p in parameters]
+    figure = _grid(2, columns, titles + [""] * columns, shared_x=True)
     for col, parameter in enumerate(parameters, start=1):
         for mode, row in (("automated", 1), ("hitl", 1), ("difference", 2)):
             data = _sweep_stats(summary, mode, metric)
@@ -302,8 +398,20 @@ def sweep_scatter(summary: pd.DataFrame, parameters: list[str], metric: str, lan
                 col=col,
             )
         figure.add_hline(y=0, line={"color": SECONDARY_COLOUR, "width": 1, "dash": "dot"}, row=2, col=col)
-    _format_axes(figure, unit_of(metric))
-    figure.update_layout(height=520, hovermode="closest")
+    unit, noun = unit_of(metric), count_noun(metric)
+    for col in range(1, columns + 1):
+        label_value_axis(figure, 1, col, unit, lang, title=axis_unit(unit, noun)[lang] if col == 1 else None)
+        label_value_axis(
+            figure,
+            2,
+            col,
+            unit,
+            lang,
+            difference=True,
+            title=axis_unit(unit, noun, difference=True)[lang] if col == 1 else None,
+        )
+    _hover_format(figure, unit)
+    figure.update_layout(height=540, hovermode="closest")
     return figure
 
 
@@ -348,8 +456,35 @@ def sensitivity_bars(table: pd.DataFrame, method: str, lang: str) -> go.Figure:
                 annotation={"text": as_text(text("seed_noise")[lang]), "font": {"size": 10}},
                 annotation_position="top right",
             )
-    figure.update_xaxes(type="category")  # parameter names that look like numbers stay names
-    figure.update_layout(barmode="group", hovermode="closest", height=_height(rows, 320, 240))
+    parameters = list(dict.fromkeys(table["parameter"]))
+    figure.update_xaxes(  # parameter names that look like numbers stay names; ticks read as labels
+        type="category",
+        tickmode="array",
+        tickvals=[as_text(p) for p in parameters],
+        ticktext=[as_text(shortened(parameter_label(p)[lang], 40)) for p in parameters],
+    )
+    for index, (key, _) in enumerate(panels):
+        row, col = index // columns + 1, index % columns + 1
+        if method == "sobol":
+            label_value_axis(
+                figure, row, col, RATE, lang, title=text("sobol_index_axis")[lang], from_zero=True
+            )
+        else:  # μ* and σ are in the metric's unit (a rate's in percentage points)
+            metric = str(key[0] if isinstance(key, tuple) else key)
+            unit = unit_of(metric)
+            title = axis_unit(unit, count_noun(metric), difference=True)[lang]
+            label_value_axis(
+                figure,
+                row,
+                col,
+                unit,
+                lang,
+                difference=unit == RATE,
+                signed=False,
+                title=title,
+                from_zero=True,
+            )
+    figure.update_layout(barmode="group", hovermode="closest", height=_height(rows, 340, 260))
     return figure
 
 
@@ -391,28 +526,35 @@ def _band_and_line(
     row: int,
     col: int,
 ) -> None:
-    """A mean line with its 95 % band in the mode's colour (no band from a single seed)."""
+    """A mean line with its band in the mode's colour (no band from a single seed): a fan of the
+    95 % band, light, and the 50 % band, darker, when `stats` has both (low50, high50); otherwise
+    the 95 % band alone."""
     x_values = _axis_values(x)
     name = as_text(text(f"mode_{mode}")[lang])
     colour = MODE_COLOURS.get(mode, SECONDARY_COLOUR)
     if band:
-        band_x, band_y = _band_outline(x_values, compact(stats["low"]), compact(stats["high"]))
-        figure.add_trace(
-            go.Scatter(
-                x=band_x,
-                y=band_y,
-                fill="toself",
-                fillcolor=_rgba(colour, BAND_ALPHA),
-                line={"width": 0},
-                mode="lines",
-                hoverinfo="skip",
-                name=name,
-                legendgroup=mode,
-                showlegend=False,
-            ),
-            row=row,
-            col=col,
-        )
+        fan = {"low50", "high50"} <= set(stats.columns)
+        shades = [("low", "high", FAN_ALPHAS[0] if fan else BAND_ALPHA)]
+        if fan:
+            shades.append(("low50", "high50", FAN_ALPHAS[1]))
+        for low, high, alpha in shades:
+            band_x, band_y = _band_outline(x_values, compact(stats[low]), compact(stats[high]))
+            figure.add_trace(
+                go.Scatter(
+                    x=band_x,
+                    y=band_y,
+                    fill="toself",
+                    fillcolor=_rgba(colour, alpha),
+                    line={"width": 0},
+                    mode="lines",
+                    hoverinfo="skip",
+                    name=name,
+                    legendgroup=mode,
+                    showlegend=False,
+                ),
+                row=row,
+                col=col,
+            )
     figure.add_trace(
         go.Scatter(
             x=x_values,
@@ -426,6 +568,26 @@ def _band_and_line(
         row=row,
         col=col,
     )
+
+
+def _band_legend(figure: go.Figure, lang: str) -> None:
+    """Two legend entries that say what the fan's shades are: the 50 % band and the 95 % band."""
+    for key, alpha in (("band_inner", FAN_ALPHAS[1]), ("band_outer", FAN_ALPHAS[0])):
+        figure.add_trace(
+            go.Scatter(
+                x=[None],
+                y=[None],
+                mode="markers",
+                name=as_text(text(key)[lang]),
+                legendgroup=key,
+                marker={
+                    "symbol": "square",
+                    "size": 12,
+                    "color": _rgba(SECONDARY_COLOUR, min(1.0, 2.5 * alpha)),
+                },
+                hoverinfo="skip",
+            )
+        )
 
 
 def _band_outline(x: list, low: list, high: list) -> tuple[list, list]:
@@ -468,51 +630,97 @@ def _reference_line(
 
 
 def _shade_events(
-    figure: go.Figure, events: list[Event], columns: int, panels: int, lang: str, labelled: bool = False
+    figure: go.Figure, events: list[Event], columns: int, panels: int, lang: str, labelled: bool = True
 ) -> None:
-    """Shade each event stretch behind the data of every column; name each kind in the legend.
+    """Mark each event behind the data of every column and name each kind in the legend.
 
-    On a single chart (`labelled`: one panel, or one with its paired difference under it), kinds
-    with few stretches also get a text label above the plot, one line per kind so that labels of
+    Stretches (a shock, maintenance, a regulatory action, a closure) are shaded over the panels'
+    full height; a rule change is a dashed vertical line at the month it applies from; peak months,
+    which recur every year, are a thin strip along the top. With `labelled`, each kind with few
+    events also gets a short text label above the plot — one line per kind, so that labels of
     coinciding events (a shock and the regulator's reaction) do not overlap.
     """
     bottoms = [_column_bottom(figure, col, columns, panels) for col in range(1, columns + 1)]
-    shapes = [_event_shape(event, col, bottom) for event in events for col, bottom in enumerate(bottoms, 1)]
+    peaks = [event for event in events if event.kind == "peak"]
+    shapes = [
+        _event_shape(event, col, bottom)
+        for event in events
+        if event.kind != "peak"
+        for col, bottom in enumerate(bottoms, 1)
+    ]
+    if peaks:  # dozens of them over a long run: one path per column, not a shape each
+        shapes += [_peak_strip(peaks, col) for col in range(1, columns + 1)]
     kinds = list(dict.fromkeys(event.kind for event in events))
-    labelled_kinds = [kind for kind in kinds if labelled and _count(events, kind) <= MAX_LABELLED_EVENTS]
+    labelled_kinds = [
+        kind for kind in kinds if labelled and kind != "peak" and _count(events, kind) <= MAX_LABELLED_EVENTS
+    ]
+    titled = columns > 1 and any(annotation.text for annotation in figure.layout.annotations)
+    above_titles = SUBPLOT_TITLE_PX if titled else 0  # a grid's top panels have their titles there
     annotations = [
-        {
-            "x": (event.first_month + event.last_month) / 2,
-            "xref": "x",
-            "y": 1,
-            "yref": "paper",
-            "yanchor": "bottom",
-            "yshift": LABEL_LINE_PX * line,
-            "text": as_text(event.label[lang]),
-            "showarrow": False,
-            "font": {"size": 10, "color": EVENT_COLOURS[kind]},
-        }
+        _event_label(event, col, above_titles + LABEL_LINE_PX * line, lang)
         for line, kind in enumerate(labelled_kinds)
         for event in events
         if event.kind == kind
+        for col in range(1, columns + 1)
     ]
+    # assigned, not passed to update_layout: an update merges a list of shapes into the shapes already
+    # there (the zero line of a difference panel) element by element instead of adding to them
+    figure.layout.shapes = (*figure.layout.shapes, *shapes)
+    figure.layout.annotations = (*figure.layout.annotations, *annotations)
     figure.update_layout(
-        shapes=shapes,
-        annotations=list(figure.layout.annotations) + annotations,
-        margin_t=TOP_MARGIN_PX + LABEL_LINE_PX * len(labelled_kinds),
+        margin_t=TOP_MARGIN_PX
+        + (above_titles if labelled_kinds else 0)
+        + LABEL_LINE_PX * len(labelled_kinds),
     )
     for kind in kinds:
         figure.add_trace(
             go.Scatter(
                 x=[None],
                 y=[None],
-                mode="markers",
+                mode="lines" if kind == "rule" else "markers",
                 name=as_text(text(f"event_{kind}")[lang]),
                 legendgroup=f"event-{kind}",
+                line={"color": EVENT_COLOURS[kind], "dash": "dash", "width": 1.5},
                 marker={"symbol": "square", "size": 12, "color": _rgba(EVENT_COLOURS[kind], 3 * EVENT_ALPHA)},
                 hoverinfo="skip",
             )
         )
+
+
+def _event_label(event: Event, col: int, shift_px: int, lang: str) -> dict:
+    """The short label of an event above the plot: centred on a stretch, to the right of a line."""
+    line = event.kind == "rule"
+    return {
+        "x": event.first_month - 0.5 if line else (event.first_month + event.last_month) / 2,
+        "xref": "x" if col == 1 else f"x{col}",
+        "xanchor": "left" if line else "center",
+        "y": 1,
+        "yref": "paper",
+        "yanchor": "bottom",
+        "yshift": shift_px,
+        "text": as_text(event.label[lang]),
+        "showarrow": False,
+        "font": {"size": 10, "color": EVENT_COLOURS.get(event.kind, SECONDARY_COLOUR)},
+    }
+
+
+def _peak_strip(peaks: list[Event], col: int) -> dict:
+    """Every peak month of a column as one shape: a strip along the top of its panels."""
+    top, bottom = 1, 1 - PEAK_STRIP
+    path = " ".join(
+        f"M {e.first_month - 0.5},{bottom} L {e.last_month + 0.5},{bottom} "
+        f"L {e.last_month + 0.5},{top} L {e.first_month - 0.5},{top} Z"
+        for e in peaks
+    )
+    return {
+        "type": "path",
+        "path": path,
+        "xref": "x" if col == 1 else f"x{col}",
+        "yref": "paper",
+        "layer": "below",
+        "line": {"width": 0},
+        "fillcolor": _rgba(EVENT_COLOURS["peak"], 0.5),
+    }
 
 
 def _column_bottom(figure: go.Figure, col: int, columns: int, panels: int) -> float:
@@ -522,18 +730,31 @@ def _column_bottom(figure: go.Figure, col: int, columns: int, panels: int) -> fl
 
 
 def _event_shape(event: Event, col: int, bottom: float) -> dict:
-    """A stretch of months shaded over the full height of one column of panels."""
+    """A stretch of months shaded over the full height of one column of panels; a rule change as a
+    dashed line; peak months as a strip at the top."""
+    colour = EVENT_COLOURS.get(event.kind, SECONDARY_COLOUR)
+    where = {"xref": "x" if col == 1 else f"x{col}", "yref": "paper", "layer": "below"}
+    if event.kind == "rule":
+        x = event.first_month - 0.5
+        return {
+            **where,
+            "type": "line",
+            "x0": x,
+            "x1": x,
+            "y0": bottom,
+            "y1": 1,
+            "layer": "above",
+            "line": {"color": colour, "width": 1.5, "dash": "dash"},
+        }
     return {
+        **where,
         "type": "rect",
-        "xref": "x" if col == 1 else f"x{col}",
-        "yref": "paper",
-        "y0": bottom,
+        "y0": 1 - PEAK_STRIP if event.kind == "peak" else bottom,
         "y1": 1,
         "x0": event.first_month - 0.5,
         "x1": event.last_month + 0.5,
         "line": {"width": 0},
-        "layer": "below",
-        "fillcolor": _rgba(EVENT_COLOURS[event.kind], EVENT_ALPHA),
+        "fillcolor": _rgba(colour, 0.5 if event.kind == "peak" else EVENT_ALPHA),
     }
 
 
@@ -542,8 +763,85 @@ def _axis_values(values: pd.Series) -> list:
     return compact(values) if pd.api.types.is_numeric_dtype(values) else [as_text(v) for v in values]
 
 
-def _format_axes(figure: go.Figure, unit: str) -> None:
-    figure.update_yaxes(tickformat=TICK_FORMATS[unit])
+def label_value_axis(
+    figure: go.Figure,
+    row: int,
+    col: int,
+    unit: str,
+    lang: str,
+    *,
+    difference: bool = False,
+    signed: bool | None = None,
+    title: str | None = None,
+    from_zero: bool = False,
+) -> None:
+    """Tick values and labels of one panel's value axis in the language's units, from the range of
+    the data drawn on it (lines, bands and whiskers; and zero, for bars that start `from_zero`); and
+    its title, the unit, when given. An axis whose data are one value (a rate zero throughout) is
+    left to Plotly, in the unit's tick format."""
+    subplot = figure.get_subplot(row, col)
+    if subplot is None:
+        return
+    axis = subplot.yaxis
+    anchor = "y" + axis.plotly_name.removeprefix("yaxis")
+    low, high = _data_range(figure, anchor)
+    if from_zero:
+        low, high = min(low, 0.0), max(high, 0.0)
+    ticks, labels = (
+        axis_ticks(low, high, unit, lang, difference=difference, signed=signed) if high > low else ([], [])
+    )
+    if ticks:
+        axis.update(tickmode="array", tickvals=ticks, ticktext=labels)
+    else:
+        axis.update(tickformat=TICK_FORMATS[unit])
+    if title:
+        axis.update(title_text=as_text(title), title_font_size=11)
+
+
+def _data_range(figure: go.Figure, anchor: str) -> tuple[float, float]:
+    """Lowest and highest value drawn against one value axis (NaN, NaN when nothing is)."""
+    values: list[float] = []
+    for trace in figure.data:
+        if (getattr(trace, "yaxis", None) or "y") != anchor or trace.y is None:
+            continue
+        ys = np.asarray([np.nan if v is None else v for v in trace.y], dtype=float)
+        values += ys[np.isfinite(ys)].tolist()
+        error = getattr(trace, "error_y", None)
+        if error is not None and error.visible and error.array is not None:
+            plus = np.asarray([np.nan if v is None else v for v in error.array], dtype=float)
+            minus_values = error.arrayminus if error.arrayminus is not None else error.array
+            minus = np.asarray([np.nan if v is None else v for v in minus_values], dtype=float)
+            if len(plus) == len(ys) and len(minus) == len(ys):
+                for extreme in (ys + plus, ys - minus):
+                    values += extreme[np.isfinite(extreme)].tolist()
+    if not values:
+        return math.nan, math.nan
+    return min(values), max(values)
+
+
+def _colourbar_ticks(traces: list, unit: str, lang: str, difference: bool = False) -> dict:
+    """Tick values and labels of a heatmap's colour bar, in the language's units."""
+    values = [
+        value
+        for trace in traces
+        for row in (trace.z or [])
+        for value in (row or [])
+        if value is not None and math.isfinite(value)
+    ]
+    if not values:
+        return {}
+    ticks, labels = axis_ticks(min(values), max(values), unit, lang, difference=difference)
+    inside = [(t, label) for t, label in zip(ticks, labels, strict=True) if min(values) <= t <= max(values)]
+    if len(inside) < 2:
+        inside = list(zip(ticks, labels, strict=True))
+    return {
+        "tickmode": "array",
+        "tickvals": [t for t, _ in inside],
+        "ticktext": [label for _, label in inside],
+    }
+
+
+def _hover_format(figure: go.Figure, unit: str) -> None:
     figure.update_traces(yhoverformat=HOVER_FORMATS[unit], selector={"type": "scatter"})
 
 

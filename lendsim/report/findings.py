@@ -21,7 +21,9 @@ import pandas as pd
 from lendsim import metrics
 from lendsim.report.i18n import (
     RATE,
+    STRINGS,
     Text,
+    capitalised,
     format_change,
     format_percent,
     format_percent_interval,
@@ -29,6 +31,7 @@ from lendsim.report.i18n import (
     join,
     metric_label,
     metric_phrase,
+    parameter_label,
     same,
     text,
     unit_of,
@@ -92,10 +95,11 @@ def adjusted_p_values(comparison: pd.DataFrame, summary: pd.DataFrame | None = N
     the interval is the unclipped one comparison.csv holds. A metric with nothing to test (one seed,
     or no difference in any seed) is left out of the family.
     """
+    by_seed = _by_seed(summary, comparison) if summary is not None else None
     raw = {
         str(record["metric"]): (
-            _paired_p(summary, str(record["metric"]))
-            if summary is not None and record["metric"] in summary.columns
+            _paired_p_by_seed(by_seed, str(record["metric"]))
+            if by_seed is not None and record["metric"] in by_seed.columns.get_level_values(0)
             else _interval_p(record)
         )
         for record in comparison.to_dict("records")
@@ -103,8 +107,17 @@ def adjusted_p_values(comparison: pd.DataFrame, summary: pd.DataFrame | None = N
     return dict(zip(raw, holm(list(raw.values())).tolist(), strict=True))
 
 
-def _paired_p(summary: pd.DataFrame, metric: str) -> float:
-    by_mode = summary.pivot_table(index="seed", columns="mode", values=metric, aggfunc="first")
+def _by_seed(summary: pd.DataFrame, comparison: pd.DataFrame) -> pd.DataFrame:
+    """summary.csv's metrics of `comparison`, one row per seed, columns (metric, mode): one pivot
+    for every metric instead of one per metric."""
+    metrics = [m for m in comparison["metric"].astype(str) if m in summary.columns]
+    return summary.pivot_table(index="seed", columns="mode", values=metrics, aggfunc="first")
+
+
+def _paired_p_by_seed(by_seed: pd.DataFrame, metric: str) -> float:
+    if metric not in by_seed.columns.get_level_values(0):
+        return math.nan
+    by_mode = by_seed[metric]
     if not {"automated", "hitl"} <= set(by_mode.columns):
         return math.nan
     paired = by_mode[["automated", "hitl"]].dropna()
@@ -145,11 +158,7 @@ def run_findings(comparison: pd.DataFrame, summary: pd.DataFrame | None = None) 
     Significance is the Holm-corrected paired t test across every metric of `comparison`
     (`adjusted_p_values`, from `summary`'s per-seed values when given).
     """
-    adjusted = adjusted_p_values(comparison, summary)
-    rows = [
-        Comparison(**_row(record), adjusted_p=adjusted[str(record["metric"])])
-        for record in clipped_comparison(comparison).to_dict("records")
-    ]
+    rows = comparisons(comparison, summary)
     by_metric = {row.metric: row for row in rows}
     cost = _review_cost(by_metric.get("review_cost"))
     order = priority_order()
@@ -164,6 +173,16 @@ def run_findings(comparison: pd.DataFrame, summary: pd.DataFrame | None = None) 
         if row.automated_mean != 0 or row.hitl_mean != 0
     ]
     return [f for f in findings if f.significant] + [f for f in findings if not f.significant]
+
+
+def comparisons(comparison: pd.DataFrame, summary: pd.DataFrame | None = None) -> list[Comparison]:
+    """The rows of comparison.csv, intervals clipped, each with its Holm-adjusted p-value across
+    every metric of `comparison` (from `summary`'s per-seed values when given)."""
+    adjusted = adjusted_p_values(comparison, summary)
+    return [
+        Comparison(**_row(record), adjusted_p=adjusted[str(record["metric"])])
+        for record in clipped_comparison(comparison).to_dict("records")
+    ]
 
 
 def _row(record: dict) -> dict:
@@ -288,3 +307,113 @@ def sweep_findings(summary: pd.DataFrame, metrics: list[str]) -> list[Text]:
             )
         )
     return sentences
+
+
+SENSITIVITY_INDEX = {"morris": ("mu_star", "mu_star_conf"), "sobol": ("ST", "ST_conf")}
+"""Per method, the index parameters are ranked by, and its confidence half-width."""
+
+
+def sensitivity_findings(table: pd.DataFrame) -> list[Text]:
+    """Per (method, metric, mode) of sensitivity.csv: the parameter that moves the metric most, with
+    its index and confidence, whether that is clearly above the seed noise, and which other
+    parameters are (or are not). An effect is clear when its index minus its confidence half-width
+    exceeds the seed noise (the index's standard deviation across seeds)."""
+    keys = [key for key in ("method", "metric", "mode") if key in table.columns]
+    sentences: list[Text] = []
+    for group_key, rows in table.groupby(keys, sort=False):
+        method, metric, *mode = group_key if isinstance(group_key, tuple) else (group_key,)
+        if method not in SENSITIVITY_INDEX or SENSITIVITY_INDEX[method][0] not in rows.columns:
+            continue
+        sentences += _sensitivity_group(str(method), str(metric), str(mode[0]) if mode else None, rows)
+    return sentences
+
+
+def _sensitivity_group(method: str, metric: str, mode: str | None, rows: pd.DataFrame) -> list[Text]:
+    index, conf_column = SENSITIVITY_INDEX[method]
+    rows = rows[rows[index].notna()].sort_values(index, ascending=False, kind="stable")
+    if rows.empty:
+        return []
+    mode_text = (
+        text("sensitivity_mode", mode=text(f"mode_{mode}") if f"mode_{mode}" in STRINGS else same(mode))
+        if mode
+        else same("")
+    )
+    subject = capitalised(
+        text(
+            "sensitivity_subject",
+            method=text(f"sensitivity_method_{method}"),
+            metric=metric_phrase(metric),
+            mode=mode_text,
+        )
+    )
+    if not rows[index].abs().max() > 0:
+        return [text("sensitivity_no_effect", subject=subject)]
+
+    def conf(row) -> float:
+        value = row.get(conf_column, 0.0)
+        return float(value) if value == value else 0.0  # NaN: no interval given
+
+    def noise(row) -> float:
+        value = row.get("seed_noise_sd", 0.0)
+        return float(value) if value == value else 0.0
+
+    def clear(row) -> bool:
+        return float(row[index]) - conf(row) > noise(row)
+
+    records = [row for _, row in rows.iterrows()]
+    top = records[0]
+    shown = _index_value(metric, method)
+    noise_text = text(
+        "sensitivity_above_noise" if clear(top) else "sensitivity_within_noise", noise=shown(noise(top))
+    )
+    parameter = parameter_label(str(top["parameter"]))
+    if method == "morris":
+        first = text(
+            "sensitivity_finding_morris",
+            subject=subject,
+            parameter=parameter,
+            mu_star=shown(float(top["mu_star"])),
+            conf=shown(conf(top)),
+            sigma=shown(float(top["sigma"]))
+            if "sigma" in top and top["sigma"] == top["sigma"]
+            else same("—"),
+            noise=noise_text,
+        )
+    else:
+        first = text(
+            "sensitivity_finding_sobol",
+            subject=subject,
+            parameter=parameter,
+            st=same(f"{float(top['ST']):.2f}"),
+            conf=same(f"{conf(top):.2f}"),
+            s1=same(f"{float(top['S1']):.2f}") if "S1" in top and top["S1"] == top["S1"] else same("—"),
+            noise=noise_text,
+        )
+    sentences = [first]
+    others = records[1:]
+    clear_others = [parameter_label(str(row["parameter"])) for row in others if clear(row)]
+    unclear = [parameter_label(str(row["parameter"])) for row in others if not clear(row)]
+    if clear_others:
+        sentences.append(text("sensitivity_others_some", parameters=_listed(clear_others)))
+    if unclear:
+        sentences.append(text("sensitivity_others", parameters=capitalised(_listed(unclear))))
+    return [{"en": " ".join(t["en"] for t in sentences), "zh": "".join(t["zh"] for t in sentences)}]
+
+
+def _index_value(metric: str, method: str):
+    """How an index reads: Sobol's as a share (0.62); Morris's in the metric's unit (a rate's in
+    percentage points, without a sign)."""
+    unit = unit_of(metric)
+
+    def shown(value: float) -> Text:
+        if method == "sobol":
+            return same(f"{value:.2f}")
+        if unit == RATE:
+            return {lang: points.lstrip("+") for lang, points in format_change(value, RATE).items()}
+        return format_value(value, unit)
+
+    return shown
+
+
+def _listed(names: list[Text]) -> Text:
+    return {"en": ", ".join(n["en"] for n in names), "zh": "、".join(n["zh"] for n in names)}

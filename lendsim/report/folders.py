@@ -76,6 +76,9 @@ class SweepContents:
     parameters: list[str]
     sensitivity: pd.DataFrame | None
     scenario_toml: str | None
+    scenario_source: str = SCENARIO_FILE
+    """The file the scenario was read from: scenario.toml, or the base scenario a sweep or sensitivity
+    analysis saves in design.json."""
 
 
 def read_folder(folder: Path) -> RunContents | SweepContents:
@@ -126,8 +129,23 @@ def read_sweep_folder(folder: Path) -> SweepContents:
         sensitivity=_checked_sensitivity(_read_csv(sensitivity, SENSITIVITY_KEYS), sensitivity)
         if sensitivity.exists()
         else None,
-        scenario_toml=_read_text(files.scenario_path) if files.scenario_path.exists() else None,
+        **_sweep_scenario(files),
     )
+
+
+def _sweep_scenario(files: SweepFolder) -> dict:
+    """The sweep's scenario: its scenario.toml if it has one, else the base scenario its design.json
+    records (every sweep and sensitivity analysis writes one); None when neither is readable."""
+    if files.scenario_path.exists():
+        return {"scenario_toml": _read_text(files.scenario_path), "scenario_source": SCENARIO_FILE}
+    try:
+        design = files.read_design()
+    except (RunFolderError, RecursionError):
+        design = None
+    scenario = design.get("scenario") if isinstance(design, dict) else None
+    if isinstance(scenario, str) and scenario.strip():
+        return {"scenario_toml": scenario, "scenario_source": files.design_path.name}
+    return {"scenario_toml": None, "scenario_source": files.design_path.name}
 
 
 def _sweep_parameters(files: SweepFolder, summary: pd.DataFrame, manifest: dict) -> list[str]:

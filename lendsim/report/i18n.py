@@ -14,11 +14,34 @@ monthly table (recorded flows, platform values, families of causes).
 
 from __future__ import annotations
 
-import math
+import re
 from collections.abc import Mapping
 
 from lendsim import metrics
 from lendsim.errors import OptionError
+from lendsim.report.units import (
+    COUNT,
+    DAYS,
+    MULTIPLE,
+    RATE,
+    RMB,
+    format_change,
+    format_percent,
+    format_percent_interval,
+    format_value,
+)
+
+__all__ = [  # the number formatting lives in lendsim.report.units and is re-exported from here
+    "COUNT",
+    "DAYS",
+    "MULTIPLE",
+    "RATE",
+    "RMB",
+    "format_change",
+    "format_percent",
+    "format_percent_interval",
+    "format_value",
+]
 
 LANGS: tuple[str, str] = ("en", "zh")
 
@@ -40,7 +63,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     "sweep_meta": (
         "{design} design, {points} points × {seeds} seeds · finished {finished}",
-        "{design} 设计，{points} 个参数点 × {seeds} 个随机种子 · 完成于 {finished}",
+        "{design}设计，{points} 个参数点 × {seeds} 个随机种子 · 完成于 {finished}",
     ),
     "no_purpose": ("(no purpose given in the manifest)", "（清单中未说明目的）"),
     # sections
@@ -96,15 +119,19 @@ STRINGS: dict[str, tuple[str, str]] = {
         "本报告中的差值仅供参考，请至少运行 {minimum} 个随机种子后再下结论。",
     ),
     "figures_note": (
-        "Lines are means across seeds; shaded bands are 95 % confidence intervals "
-        "(mean ± t·sd/√n, with Student's t for the n seeds measured that month), clipped to the "
-        "values the metric can take. Under a single-series chart, a second panel shows HITL − "
-        "automated month by month, paired by seed, with its paired 95 % interval. Background "
-        "shading marks shocks, peak months, maintenance windows and regulatory actions.",
-        "曲线为各随机种子的均值，阴影带为 95% 置信区间（均值 ± t·标准差/√n，t 取自当月有测量值的 n 个"
-        "随机种子对应的 t 分布），并截断在指标可能的取值范围内。单一指标图下方的小图为逐月的"
-        " 人机协同 − 全自动 差值，按随机种子配对，阴影为配对 95% 置信区间。背景色块标出宏观冲击、"
-        "业务高峰、系统维护和监管措施。",
+        "Lines are means across seeds. Around each line, a fan: the darker band is the 50 % and the "
+        "lighter band the 95 % confidence interval of that mean (mean ± t·sd/√n, with Student's t for "
+        "the n seeds measured that month), clipped to the values the metric can take. Under a "
+        "single-series chart, a second panel shows HITL − automated month by month, paired by seed, "
+        "with its paired bands. Shaded stretches mark macro shocks, maintenance windows and "
+        "regulatory actions, a dashed line the month new rules apply from, and a strip along the top "
+        "the peak months; each is named above the chart and in the legend.",
+        "曲线为各随机种子的均值。曲线周围为扇形区间：深色带为该均值的 50% 置信区间，浅色带为 95% 置信区间"
+        "（均值 ± t·标准差/√n，t 取自当月有测量值的 n "
+        "个随机种子对应的 t 分布），并截断在指标可能的取值范围内。"
+        "单一指标图下方的小图为逐月的 人机协同 − 全自动 "
+        "差值，按随机种子配对，并附配对区间。阴影区段标出宏观冲击、"
+        "系统维护和监管措施，虚线标出新规开始实行的月份，图顶部的色条标出业务高峰月份；图上方和图例中均有说明。",
     ),
     "paired_difference": ("HITL − automated (paired by seed)", "人机协同 − 全自动（按随机种子配对）"),
     # what limited lending
@@ -190,6 +217,7 @@ STRINGS: dict[str, tuple[str, str]] = {
         "未显示：{columns} 没有数据（没有任何测量值）。",
     ),
     "by_cause": ("{metric} by cause", "按原因划分的{metric}"),
+    "by_part": ("{metric} by {part}", "按{part}划分的{metric}"),
     "regulatory_line": ("{metric} (regulatory line)", "{metric}（监管线）"),
     "segment_group_basic": ("Consumers and SMEs", "个人消费者与小微企业"),
     "segment_group_band": ("By score band", "按评分段"),
@@ -237,11 +265,338 @@ STRINGS: dict[str, tuple[str, str]] = {
     "manifest_points": ("Points", "参数点数"),
     "manifest_failed": ("Failed points", "失败的参数点"),
     "manifest_packages": ("Packages", "依赖包"),
+    "manifest_lock": ("Dependency lock", "依赖锁定文件"),
+    "manifest_complete": ("Complete", "是否完成"),
+    "manifest_sensitivity": ("Sensitivity analysis", "敏感性分析"),
+    "manifest_scenario_purpose": ("Scenario description", "情景说明"),
     "seconds": ("{value} s", "{value} 秒"),
+    # the answer first
+    "sensitivity_title": ("Sensitivity analysis report", "敏感性分析报告"),
+    "bottom_line": ("Bottom line", "结论"),
+    "bottom_line_effects": (
+        "Compared with fully automated underwriting, HITL {effects}{cost}.",
+        "与全自动审批相比，人机协同{effects}{cost}。",
+    ),
+    "bottom_line_effect_relative": (
+        "{verb} {metric} by {change} (95 % CI {interval})",
+        "使{metric}{verb} {change}（95% 置信区间 {interval}）",
+    ),
+    "bottom_line_effect_rate": (
+        "{verb} {metric} by {change} (95 % CI {low} to {high})",
+        "使{metric}{verb} {change}（95% 置信区间 {low} 至 {high}）",
+    ),
+    "bottom_line_effect_absolute": (
+        "{verb} {metric} from {auto} to {hitl}",
+        "使{metric}从 {auto} {verb}至 {hitl}",
+    ),
+    "bottom_line_cost": (
+        ", at a review cost of {cost} over the {months} months",
+        "，{months} 个月的人工审核成本为 {cost}",
+    ),
+    "bottom_line_cost_no_months": (", at a review cost of {cost}", "，人工审核成本为 {cost}"),
+    "bottom_line_no_effects": (
+        "HITL changes none of the key outcomes significantly: the differences in {metrics} are not "
+        "significant after the Holm correction.",
+        "人机协同没有显著改变任何关键结果：{metrics}的差异经 Holm 校正后均不显著。",
+    ),
+    "bottom_line_review_cost": (
+        "Its reviews cost {cost} over the {months} months.",
+        "{months} 个月的人工审核成本为 {cost}。",
+    ),
+    "bottom_line_review_cost_no_months": ("Its reviews cost {cost}.", "人工审核成本为 {cost}。"),
+    "bottom_line_others": ("Among the other metrics, HITL {effects}.", "在其他指标中，人机协同{effects}。"),
+    "bottom_line_unchanged_one": ("{metrics} does not change significantly.", "{metrics}没有显著变化。"),
+    "bottom_line_unchanged_many": ("{metrics} do not change significantly.", "{metrics}均没有显著变化。"),
+    "bottom_line_none": (
+        "No headline metric differs significantly between HITL and automated underwriting: after the "
+        "Holm correction across {tested} metrics, every paired difference over {seeds} seeds is within "
+        "what seed-to-seed noise can produce.",
+        "人机协同与全自动审批之间没有任何核心指标存在显著差异：对 {tested} 项指标做 Holm 校正后，"
+        "{seeds} 个随机种子上的每一项配对差值都在随机种子间波动可以解释的范围内。",
+    ),
+    "bottom_line_largest": (
+        " The largest apparent difference is in {metric} ({change}, 95 % CI {low} to {high}); more seeds "
+        "would tell whether it is real.",
+        "表面差异最大的是{metric}（{change}，95% 置信区间 "
+        "{low} 至 {high}）；需要更多随机种子才能判断其是否真实存在。",
+    ),
+    "bottom_line_one_seed": (
+        "With a single seed there is no confidence interval, so no difference between HITL and "
+        "automated underwriting can be called significant; run {minimum} or more seeds.",
+        "只有一个随机种子时没有置信区间，无法判断人机协同与全自动审批之间的任何差异是否显著；"
+        "请至少运行 {minimum} 个随机种子。",
+    ),
+    "bottom_line_profit": (
+        "{metric} {verb} by {change} (95 % CI {interval}).",
+        "{metric}{verb} {change}（95% 置信区间 {interval}）。",
+    ),
+    "bottom_line_profit_absolute": (
+        "{metric} goes from {auto} to {hitl} (95 % CI of the difference {low} to {high}).",
+        "{metric}从 {auto} 变为 {hitl}（差值的 95% 置信区间 {low} 至 {high}）。",
+    ),
+    "bottom_line_count_one": (
+        "{significant} of the {tested} headline metrics differs significantly (paired over {seeds} "
+        "seeds, Holm-corrected).",
+        "{tested} 项核心指标中有 {significant} 项存在显著差异（按 {seeds} 个随机种子配对，经 Holm 校正）。",
+    ),
+    "bottom_line_count": (
+        "{significant} of the {tested} headline metrics differ "
+        "significantly (paired over {seeds} seeds, Holm-corrected).",
+        "{tested} 项核心指标中有 {significant} 项存在显著差异（按 {seeds} 个随机种子配对，经 Holm 校正）。",
+    ),
+    "verb_present_raises": ("raises", "提高"),
+    "verb_present_lowers": ("lowers", "降低"),
+    "verb_present_narrows": ("narrows", "缩小"),
+    "verb_present_widens": ("widens", "扩大"),
+    "verb_present_rises": ("rises", "上升"),
+    "verb_present_falls": ("falls", "下降"),
+    "and": (" and ", "，"),
+    "list_and": (", ", "、"),
+    "other_findings": (
+        "{count} more metrics whose difference is not significant",
+        "另有 {count} 项指标的差异不显著",
+    ),
+    # lending over time, events
+    "section_lending": ("Lending over time", "放贷与余额走势"),
+    "section_methods": ("Methods", "方法说明"),
+    "section_limitations": ("Limitations", "局限性"),
+    "events_lead": ("Marked on the time axes of this run:", "本次运行在时间轴上标出的事件："),
+    "events_none": (
+        "No shock, maintenance window, rule change or regulatory action in this run.",
+        "本次运行没有宏观冲击、系统维护、规则变化或监管措施。",
+    ),
+    "event_months": ("months {first}–{last}", "第 {first}–{last} 个月"),
+    "event_month": ("month {first}", "第 {first} 个月"),
+    "event_from_month": ("from month {first}", "自第 {first} 个月起"),
+    "event_rule": ("Rule change", "规则变化"),
+    "event_restriction": ("Closed to new lending", "暂停新增放贷"),
+    "event_orders": ("Accounts suspended by order", "监管暂停账户"),
+    "event_rule_label": ("New rules: {change}", "新规：{change}"),
+    "event_rule_detail": ("new rules — {changes}", "实行新规：{changes}"),
+    "event_restriction_label": ("Closed: {names}", "暂停放贷：{names}"),
+    "event_restriction_detail": (
+        "New lending closed to {names} ({by})",
+        "{names}暂停新增放贷（{by}）",
+    ),
+    "imposed_by_regulator": ("ordered by the regulator", "监管要求"),
+    "imposed_by_platform": ("the platform's own policy", "平台自身政策"),
+    "event_orders_label": ("Regulator: {share} of accounts suspended", "监管：暂停 {share} 的账户"),
+    "peak_months_note": (
+        "peak months ({count}), shown as a strip along the top of each chart",
+        "业务高峰月份（共 {count} 个），在各图顶部以色条标出",
+    ),
+    # the fan chart
+    "band_inner": ("50 % band", "50% 区间"),
+    "band_outer": ("95 % band", "95% 区间"),
+    # glossary of the charts
+    "glossary_series": ("Series in the charts", "图表中的月度序列"),
+    "glossary_series_lead": (
+        "The charts show these quantities month by month; flows (loans, RMB lent, profit, costs, "
+        "rejections …) are per month, stocks (the book, capital, the review queue) at month end.",
+        "图表逐月显示下列数量：流量（放款笔数与金额、利润、成本、拒绝笔数等）为当月数，存量（贷款余额、资本、审核队列）为月末数。",
+    ),
+    "glossary_family": ("{label} by {part} ({columns})", "按{part}划分的{label}（{columns}）"),
+    # sweeps and sensitivity
+    "design_grid": ("grid", "网格"),
+    "design_lhs": ("Latin hypercube", "拉丁超立方抽样"),
+    "design_morris": ("Morris", "Morris"),
+    "design_sobol": ("Sobol", "Sobol"),
+    "range": ("Range", "取值范围"),
+    "sensitivity_meta": (
+        "{method} sensitivity of {metric}{difference}: {points} points × {seeds} seeds · finished {finished}",
+        "{metric}{difference}的 {method} 敏感性分析：{points} "
+        "个参数点 × {seeds} 个随机种子 · 完成于 {finished}",
+    ),
+    "sensitivity_of_difference": (" (HITL − automated)", "（人机协同 − 全自动）"),
+    "sensitivity_finding_morris": (
+        "{subject}: {parameter} moves it most (μ* = {mu_star} ± {conf}, σ = {sigma}){noise}.",
+        "{subject}：{parameter}的影响最大（μ* = {mu_star} ± {conf}，σ = {sigma}）{noise}。",
+    ),
+    "sensitivity_finding_sobol": (
+        "{subject}: {parameter} accounts for the most variance (total index ST = {st} ± {conf}, "
+        "first-order S1 = {s1}){noise}.",
+        "{subject}：{parameter}解释的方差最多（总效应指数 ST = {st} ± {conf}，一阶指数 S1 = {s1}）{noise}。",
+    ),
+    "sensitivity_method_morris": ("Morris screening", "Morris 筛选"),
+    "sensitivity_method_sobol": ("Sobol variance decomposition", "Sobol 方差分解"),
+    "sensitivity_subject": ("{method} of {metric}{mode}", "{metric}{mode}的 {method}分析"),
+    "sensitivity_mode": (" ({mode})", "（{mode}）"),
+    "sensitivity_above_noise": (
+        ", clearly above the seed noise ({noise})",
+        "，明显高于随机种子噪声（{noise}）",
+    ),
+    "sensitivity_within_noise": (
+        ", but that is not clearly above the seed noise ({noise}): more seeds or samples are needed",
+        "，但并未明显高于随机种子噪声（{noise}），需要更多随机种子或样本",
+    ),
+    "sensitivity_others": (
+        "{parameters}: no effect clearly above the seed noise.",
+        "{parameters}：没有明显高于随机种子噪声的影响。",
+    ),
+    "sensitivity_others_some": (
+        "Also above the seed noise: {parameters}.",
+        "同样明显高于随机种子噪声的还有：{parameters}。",
+    ),
+    "sensitivity_no_effect": (
+        "{subject}: no parameter moves it (every index is 0).",
+        "{subject}：没有任何参数对其产生影响（所有指数均为 0）。",
+    ),
+    "sensitivity_findings_lead": (
+        "A parameter's effect counts as clear when its index minus its confidence half-width exceeds "
+        "the seed noise (the index's standard deviation across seeds).",
+        "当某参数的指数减去其置信区间半宽仍高于随机种子噪声（该指数在各随机种子间的标准差）时，才视为明确的影响。",
+    ),
+    "sensitivity_metrics_note": (
+        "The metric analysed and the key headline metrics at every sampled point; sweep_summary.csv "
+        "holds every headline metric.",
+        "下图为所分析的指标和关键核心指标在每个抽样参数点上的取值；sweep_summary.csv 中有全部核心指标。",
+    ),
+    "sweep_findings_heading": ("Across the parameter space", "参数空间上的差异"),
+    "sensitivity_index_axis": ("index, in the metric's unit", "指数（与指标单位相同）"),
+    "sobol_index_axis": ("share of variance", "方差占比"),
+    "scenario_from_design": (
+        "Base scenario (from design.json)",
+        "基础情景（来自 design.json）",
+    ),
+    "no_scenario_anywhere": (
+        "This folder has neither a scenario.toml nor a readable design.json with the scenario.",
+        "此文件夹中既没有 scenario.toml，也没有可读取并包含情景的 design.json。",
+    ),
+    # methods
+    "methods_borrowers_title": ("What a simulated borrower is", "模拟借款人是什么"),
+    "methods_borrowers": (
+        "Each consumer and each SME in the simulation is an agent with its own income or revenue, "
+        "cash buffer, credit score, repayment history and — for an SME — sector, region and an "
+        "offline quality the platform's online data do not show. Month by month it decides whether "
+        "to ask for credit and how much, draws on its line, repays out of its cash flow, or falls "
+        "behind. This run simulated {consumers} consumers and {smes} SMEs{weights}.",
+        "模拟中的每个个人消费者和每家小微企业都是一个智能体，各自拥有收入或营业收入、现金缓冲、信用评分、"
+        "还款记录；小微企业还有所属行业、地区以及平台线上数据看不到的线下经营质量。它们逐月决定是否申请、"
+        "申请多少、在额度内支用，用自身现金流还款或发生逾期。本次运行模拟了 {consumers} 个个人消费者和 "
+        "{smes} 家小微企业{weights}。",
+    ),
+    "methods_weights": (
+        ", standing for {consumers_real} and {smes_real} real borrowers: every count and RMB amount "
+        "in this report is scaled to them, while rates do not depend on the scaling",
+        "，分别代表 {consumers_real} 个和 {smes_real} 个真实借款人：本报告中的所有计数和人民币金额"
+        "均已换算到真实规模，比率不受换算影响",
+    ),
+    "methods_no_weights": (
+        "; counts and RMB amounts are those of the simulated population",
+        "；计数和人民币金额均为模拟人群本身的数值",
+    ),
+    "methods_modes_title": ("Two modes, the same world", "两种模式，同一个世界"),
+    "methods_modes": (
+        "Every seed is run twice: fully automated, where the score alone decides, and with humans in "
+        "the loop (HITL), where reviewers see applications near the cutoff and thin-file SMEs, handle "
+        "appeals and can match terms to cash flow. Replication r uses the random seed "
+        "SeedSequence([root, r]) with root = {root}; the population, the macro path, borrowers' "
+        "behaviour, scoring noise and review noise each draw from their own stream derived from it. "
+        "Both modes of a seed therefore meet the same borrowers, the same economy and the same "
+        "behavioural draws — common random numbers — so their difference is the effect of the review, "
+        "not of luck.",
+        "每个随机种子运行两次：一次全自动（只看评分决策），一次人机协同（审核人员处理分数线附近的申请和"
+        "线上数据不足的小微企业、受理申诉，并可按现金流匹配期限）。第 r 次重复使用随机种子 "
+        "SeedSequence([root, r])，其中 root = {root}；借款人群体、宏观路径、借款人行为、评分噪声和审核噪声"
+        "各自从由此派生的独立随机流中抽取。因此同一随机种子的两种模式面对相同的借款人、相同的经济环境和相同的"
+        "行为抽样（公共随机数），两者之差反映的是人工审核的作用，而不是运气。",
+    ),
+    "methods_intervals_title": ("What the intervals mean", "置信区间的含义"),
+    "methods_intervals": (
+        "Each number is a mean over {seeds} seeds. The difference HITL − automated is taken seed by "
+        "seed, and its 95 % confidence interval is Student's t interval of those paired differences "
+        "(t with n − 1 degrees of freedom rather than the normal 1.96, which is too narrow for a few "
+        "seeds), clipped to what the metric can take. In the charts the dark band is the 50 % and "
+        "the light band the 95 % interval of the mean across seeds, month by month; the panel under "
+        "a chart shows the paired difference with its own bands. These intervals measure the "
+        "uncertainty of the simulation's random draws only — not whether the model's assumptions "
+        "are right (see Limitations).",
+        "每个数值都是 {seeds} 个随机种子的均值。人机协同 − 全自动 的差值逐个随机种子计算，其 95% 置信区间为"
+        "这些配对差值的 Student t 区间（自由度 n − 1，而不是正态分布的 1.96——后者在随机种子较少时过窄），"
+        "并截断在指标可能的取值范围内。图中深色带为各随机种子均值的 50% 区间，浅色带为 95% 区间（逐月计算）；"
+        "图下方的小图为配对差值及其区间。这些区间只衡量模拟中随机抽样带来的不确定性，并不说明模型假设是否正确"
+        "（见“局限性”）。",
+    ),
+    "methods_significance_title": ("When a difference is called significant", "何时称差异显著"),
+    "methods_significance": (
+        "A difference is called significant when the paired t test survives the Holm–Bonferroni "
+        "correction across the {tested} headline metrics tested together, so that the chance of any "
+        "false finding among them stays below 5 %. A difference whose own interval excludes zero but "
+        "that fails the correction is reported as not significant, and so is every difference from a "
+        "single seed.",
+        "只有当配对 t 检验在对同时检验的 {tested} 项核心指标做 "
+        "Holm–Bonferroni 校正后仍然显著时，才称差异显著，"
+        "从而使其中出现任何假阳性结论的概率低于 5%。"
+        "自身置信区间不含零但未通过校正的差异，以及只有一个随机种子时"
+        "的任何差异，都报告为不显著。",
+    ),
+    "methods_reproducible_title": ("Reproducibility", "可重复性"),
+    "methods_reproducible": (
+        "Running the same scenario with the same seeds on the same machine and the same locked "
+        "dependency versions gives bit-identical results, whatever the number of worker processes "
+        "or the executor; on another machine the results agree within a small numerical tolerance. "
+        "The appendix holds the resolved scenario, the seeds and every package version.",
+        "在同一台机器、相同的锁定依赖版本下，用相同的随机种子运行同一情景，结果逐位相同，与工作进程数和执行器无关；"
+        "在另一台机器上，结果在很小的数值误差内一致。附录列出了解析后的情景、随机种子和所有依赖包版本。",
+    ),
+    # limitations
+    "limitations_lead": (
+        "What the numbers in this report do not capture:",
+        "本报告中的数字没有涵盖以下方面：",
+    ),
+    "limitation_reviewers": (
+        "What reviewers know is an assumption. How much of an SME's offline quality a reviewer sees, "
+        "and how noisily (underwriting.hitl.soft_info_noise = {noise}), is set in the scenario, not "
+        "measured; so are reviewers' capacity and cost. HITL's benefit grows with what reviewers are "
+        "assumed to see: read its results as conditional on these settings, and use a sweep or a "
+        "sensitivity analysis to see how they move.",
+        "审核人员掌握多少信息是一项假设。审核人员能看到小微企业线下经营质量的多少、判断误差有多大"
+        "（underwriting.hitl.soft_info_noise = {noise}），以及审核人力和成本，都是情景中的设定而非实测。"
+        "人机协同的收益随审核人员被假设能看到的信息而增加：请将其结果理解为以这些设定为前提，并用参数扫描或"
+        "敏感性分析观察结果如何变化。",
+    ),
+    "limitation_counterfactual": (
+        "The false rejection rate relies on knowing whether a rejected applicant would have repaid. "
+        "The simulation knows it; a real lender never does, so this metric has no real-world "
+        "counterpart to check it against.",
+        "误拒率依赖于知道被拒申请人本来是否会还款。模拟知道这一点，而现实中的放贷机构永远无法知道，"
+        "因此该指标没有可供核对的现实数据。",
+    ),
+    "limitation_market": (
+        "One platform, in a stylised market. Other lenders appear only as debt elsewhere that takes "
+        "borrowers' cash flow; partner banks are funding limits, not strategic actors; prices, limits "
+        "and rules follow the scenario and nobody re-optimises them in response to the results.",
+        "只有一个平台，市场是简化的。其他放贷机构只以借款人在别处的负债形式出现（占用其现金流）；合作银行只是"
+        "出资额度的上限，而不是会做策略决策的主体；价格、额度和规则按情景设定，不会根据结果重新优化。",
+    ),
+    "limitation_economy": (
+        "The economy is one systematic factor plus the scheduled shocks: it moves every borrower's "
+        "distress, and lending does not feed back into it. The macro path is the same in both modes "
+        "by design.",
+        "宏观经济只用一个系统性因子加上预设的冲击来表示：它影响所有借款人的财务困境概率，而放贷不会反过来影响"
+        "宏观经济。按设计，两种模式下的宏观路径完全相同。",
+    ),
+    "limitation_calibration": (
+        "Calibration targets aggregate public figures (delinquency ratios, the own-funded share of the "
+        "book), not loan-level data. Read the results as the direction and rough size of effects "
+        "under stated assumptions, not as forecasts.",
+        "校准的目标是公开的汇总数据（逾期率、自有出资占比），而不是逐笔贷款数据。请把结果理解为在给定假设下"
+        "各项效应的方向和大致规模，而不是预测。",
+    ),
+    "limitation_seeds": (
+        "The intervals cover the randomness of {seeds} seeds of this one scenario; other scenarios, "
+        "settings or a longer horizon can give other answers.",
+        "置信区间只覆盖本情景 {seeds} 个随机种子的随机性；其他情景、参数设定或更长的模拟期可能得出不同结论。",
+    ),
+    "sensitivity_design_note": (
+        "{method} samples {points} points over these ranges; "
+        "each point is run with both modes and {seeds} seeds.",
+        "{method}方法在这些取值范围内抽取 {points} 个参数点；每个点在两种模式下各运行 {seeds} 个随机种子。",
+    ),
 }
 
 COLUMN_LABELS: dict[str, tuple[str, str]] = {
-    "drawdowns_refused": ("refused drawdowns", "被拒提款笔数"),
+    "drawdowns_refused": ("refused drawdowns", "被拒支用笔数"),
     "system_failures": ("system failures", "系统失败笔数"),
     "capital_ratio": ("capital ratio", "资本充足率"),
     "required_capital_ratio": ("required capital ratio", "监管要求资本充足率"),
@@ -252,8 +607,12 @@ COLUMN_LABELS: dict[str, tuple[str, str]] = {
     "rejected": ("rejections", "拒绝笔数"),
     "supply_lost": ("credit supply lost", "损失的信贷供给"),
     "frozen": ("frozen accounts", "冻结账户数"),
-    "refused": ("refused drawdowns", "被拒提款笔数"),
-    "failed": ("failed applications", "失败的申请"),
+    "refused": ("refused drawdowns", "被拒支用笔数"),
+    "failed": ("failed requests", "失败的请求"),
+    "book_rmb": ("outstanding book", "贷款余额"),
+    "own_book_rmb": ("platform's own-funded book", "平台自有出资贷款余额"),
+    "capital_rmb": ("platform capital", "平台资本"),
+    "capital": ("platform capital", "平台资本"),
 }
 """Readable names of monthly columns that are not registered metrics (those name themselves)."""
 
@@ -314,8 +673,6 @@ NAME_PARTS: dict[str, str] = {
 ENGLISH_NAMES: dict[str, str] = {"sme": "SMEs", "consumer": "consumers", "all": "all borrowers"}
 """Names whose readable English form is not the name itself."""
 
-RATE, RMB, COUNT, DAYS, MULTIPLE = "rate", "rmb", "count", "days", "multiple"
-
 UNIT_OF_KIND: dict[str, str] = {
     metrics.RATE: RATE,
     metrics.MONEY: RMB,
@@ -327,6 +684,177 @@ MONEY_COLUMNS = frozenset({"capital"})
 MULTIPLE_COLUMNS = frozenset({"leverage", "max_leverage"})
 PLURAL_COLUMNS = frozenset({"drawdowns_refused", "system_failures", "reviews_done"})
 """Unregistered columns whose unit or grammar their name does not tell."""
+STOCK_COLUMNS = frozenset(
+    {
+        "book_rmb",
+        "own_book_rmb",
+        "capital_rmb",
+        "capital",
+        "rwa_rmb",
+        "review_queue",
+        "frozen_stock",
+        "open_loans",
+    }
+)
+"""Columns that are month-end stocks; every other count or RMB column is a flow of the month."""
+
+FAMILY_PARTS: dict[str, dict[str, tuple[str, str]]] = {
+    "rejected_": {
+        "score": ("score below the cutoff", "评分低于门槛"),
+        "policy": ("sector or region closed", "行业或地区限制"),
+        "review": ("declined by a reviewer", "人工审核拒绝"),
+        "velocity": ("too many requests", "频繁申请"),
+        "identity": ("identity data out of date", "身份信息不符"),
+        "rate_cap": ("price above the rate cap", "定价超过利率上限"),
+    },
+    "refused_": {
+        "concentration": ("requests bunched together", "短期内集中申请"),
+        "anomaly": ("unusual account activity", "账户行为异常"),
+        "tightening": ("tightened at peak", "高峰期临时收紧"),
+        "score": ("score now below the cutoff", "当前评分低于门槛"),
+        "policy": ("sector or region closed", "行业或地区限制"),
+        "velocity": ("too many requests", "频繁申请"),
+        "identity": ("identity data out of date", "身份信息不符"),
+        "rate_cap": ("price above the rate cap", "定价超过利率上限"),
+    },
+    "failed_": {
+        "overload": ("system overloaded", "系统过载"),
+        "downtime": ("maintenance downtime", "系统维护停机"),
+    },
+    "frozen_": {
+        "score": ("score drop", "评分下降"),
+        "velocity": ("too many requests", "频繁申请"),
+        "identity": ("identity data out of date", "身份信息不符"),
+        "regulator": ("regulator's order", "监管要求"),
+        "maintenance": ("maintenance", "系统维护"),
+    },
+    "supply_lost_": {c.name: c.label for c in metrics.CONSTRAINTS},
+}
+"""Causes, reasons and constraints of each prefixed family, as the reader should read them (the
+model's codes: lendsim.reasons, lendsim.metrics.CONSTRAINTS). A code not listed here is shown by
+its readable name (`name_part`), so a new cause never breaks the report."""
+
+FAMILY_NOUNS: dict[str, tuple[str, str, str]] = {
+    "rejected_": ("applications", "reason", "原因"),
+    "refused_": ("drawdowns", "cause", "原因"),
+    "failed_": ("requests", "cause", "原因"),
+    "frozen_": ("accounts", "cause", "原因"),
+    "supply_lost_": ("RMB", "constraint", "约束"),
+}
+"""Per family: what its columns count, and what its parts are (for the glossary)."""
+
+COUNT_NOUNS_OF_COLUMNS: dict[str, str] = {
+    "review_queue": "applications",
+    "reviews_done": "reviews",
+    "drawdowns_refused": "drawdowns",
+    "system_failures": "requests",
+    "frozen_stock": "accounts",
+}
+
+COLUMN_DEFINITIONS: dict[str, tuple[str, str]] = {
+    "book_rmb": (
+        "Principal outstanding on all open loans at month end, the platform's and the partner banks' "
+        "shares together, in RMB.",
+        "月末全部未结清贷款的本金余额（平台与合作银行出资合计）。",
+    ),
+    "own_book_rmb": (
+        "The part of the outstanding book the platform funds itself, at month end, in RMB.",
+        "月末贷款余额中由平台自有资金出资的部分。",
+    ),
+    "capital_rmb": (
+        "The platform's capital (net assets) at month end: its initial capital plus the profit "
+        "accumulated since, in RMB.",
+        "月末平台资本（净资产）：初始资本加上此后累计的利润。",
+    ),
+    "capital_ratio": (
+        "Capital over the risk-weighted own-funded book at month end; not capped at 100 % (a small "
+        "own book gives a high ratio).",
+        "月末资本除以风险加权的自有出资贷款；不设 100% 上限（自有贷款很少时比率很高）。",
+    ),
+    "required_capital_ratio": (
+        "The lowest capital ratio the rules in force that month allow.",
+        "当月现行规则允许的最低资本充足率。",
+    ),
+    "leverage": (
+        "The platform's own-funded book over its capital (net assets) at month end.",
+        "月末平台自有出资贷款与其资本（净资产）之比。",
+    ),
+    "max_leverage": (
+        "The highest leverage the rules in force allow: capital plus the permitted bank loans and "
+        "bonds/ABS, over capital.",
+        "现行规则允许的最高杠杆：资本加上允许的银行借款及债券/ABS，与资本之比。",
+    ),
+    "review_queue": (
+        "Applications and appeals waiting for a reviewer at month end.",
+        "月末等待人工审核的申请和申诉数量。",
+    ),
+}
+"""Plain-words definitions of the monthly columns the charts draw that are not registered metrics
+(registered ones carry their own definition)."""
+
+PARAMETER_LABELS: dict[str, tuple[str, str]] = {
+    "underwriting.cutoff": ("score cutoff", "审批分数线"),
+    "underwriting.hitl.reviewers": ("reviewers", "审核人员数"),
+    "underwriting.hitl.reviews_per_reviewer_month": ("reviews per reviewer a month", "每名审核员每月审核量"),
+    "underwriting.hitl.cost_per_review_rmb": ("cost per review", "单次审核成本"),
+    "underwriting.hitl.soft_info_noise": ("reviewer's error on hidden quality", "审核员对隐藏信息的判断误差"),
+    "underwriting.hitl.score_band": ("review band around the cutoff", "分数线附近的审核区间"),
+    "underwriting.hitl.delay_days": ("review delay", "审核延迟"),
+    "underwriting.hitl.appeal_rate": ("appeal rate", "申诉率"),
+    "platform.own_funding_share": ("own funding share", "自有出资比例"),
+    "regulation.min_own_funding_share": ("minimum own funding share", "最低自有出资比例"),
+    "regulation.min_capital_ratio": ("minimum capital ratio", "最低资本充足率"),
+    "regulation.apr_cap": ("interest-rate cap", "利率上限"),
+    "risk.lgd": ("loss given default", "违约损失率"),
+    "macro.asset_correlation": ("asset correlation", "资产相关性"),
+    "capacity.requests_per_month": ("processing capacity (requests a month)", "系统处理能力（每月请求数）"),
+    "platform.capital_rmb": ("platform capital", "平台资本金"),
+    "capacity.peak_capacity_multiplier": ("peak capacity multiplier", "高峰期处理能力倍数"),
+    "population.consumers.count": ("simulated consumers (agents)", "模拟个人消费者数（代理人）"),
+    "population.smes.count": ("simulated SMEs (agents)", "模拟小微企业数（代理人）"),
+    "population.consumers.represents": ("real consumers represented", "代表的真实个人消费者数"),
+    "population.smes.represents": ("real SMEs represented", "代表的真实小微企业数"),
+}
+"""Readable names of settings an analyst often sweeps; any other key is shown as written."""
+
+KEY_PARTS_ZH: dict[str, str] = {
+    "underwriting": "审批",
+    "hitl": "人工审核",
+    "platform": "平台",
+    "regulation": "监管",
+    "population": "人群",
+    "consumers": "个人消费者",
+    "smes": "小微企业",
+    "macro": "宏观",
+    "capacity": "系统容量",
+    "calendar": "日历",
+    "risk": "风险",
+    "policy": "政策",
+    "reasons": "理由",
+    "drawdown": "支用",
+    "accounts": "账户",
+    "scoring": "评分模型",
+    "simulation": "模拟",
+}
+"""Chinese for the tables of the scenario, to place an unlisted key ('underwriting.hitl.x' →
+'审批 › 人工审核 › x')."""
+
+RULE_CHANGES: dict[str, tuple[str, str, str]] = {
+    "min_own_funding_share": ("own funding ≥ {value}", "自有出资 ≥ {value}", RATE),
+    "min_capital_ratio": ("capital ratio ≥ {value}", "资本充足率 ≥ {value}", RATE),
+    "nonstandard_leverage_cap": ("bank loans ≤ {value} net assets", "非标融资 ≤ 净资产的 {value}", MULTIPLE),
+    "abs_leverage_cap": ("bonds and ABS ≤ {value} net assets", "债券及 ABS ≤ 净资产的 {value}", MULTIPLE),
+    "apr_cap": ("APR cap {value}", "利率上限 {value}", RATE),
+    "consumer_loan_cap_rmb": ("consumer loan ≤ {value}", "个人贷款 ≤ {value}", RMB),
+    "consumer_income_share_cap": ("consumer loan ≤ {value} of income", "个人贷款 ≤ 年收入的 {value}", RATE),
+    "sme_loan_cap_rmb": ("SME loan ≤ {value}", "小微贷款 ≤ {value}", RMB),
+}
+"""How a scheduled rule change (regulation.schedule) reads on a chart: per key, the English and
+Chinese wording and the unit of its value."""
+
+ZH_TERMS: dict[str, str] = {"提款": "支用"}
+"""The report's Chinese uses one word per idea: a drawdown on a credit line is 支用 throughout
+(what Chinese lending apps say), including where a registry label still says 提款."""
 
 
 def check_lang(lang: str) -> str:
@@ -362,7 +890,7 @@ def metric_label(name: str, capitalised: bool = False) -> Text:
     """Readable name of a metric (from the registry) or of another monthly column."""
     metric = metrics.REGISTRY.get(name)
     en, zh = metric.label if metric else COLUMN_LABELS.get(name, (humanise(name), humanise(name)))
-    return {"en": en[:1].upper() + en[1:] if capitalised else en, "zh": zh}
+    return zh_terms({"en": en[:1].upper() + en[1:] if capitalised else en, "zh": zh})
 
 
 def metric_phrase(name: str) -> Text:
@@ -405,90 +933,73 @@ def unit_of(column: str) -> str:
     return COUNT
 
 
-def format_value(value: float, unit: str) -> Text:
-    """A level, e.g. 0.123 as '12.3 %', 1.5e6 RMB as 'RMB 1.5 m' / '150 万元'."""
+def family_part(prefix: str, part: str) -> Text:
+    """Readable name of one member of a prefixed family: 'rejected_' + 'review' → 'declined by a
+    reviewer' / '人工审核拒绝'."""
+    known = FAMILY_PARTS.get(prefix, {}).get(part)
+    return {"en": known[0], "zh": known[1]} if known else name_part(part)
+
+
+def count_noun(column: str) -> str | None:
+    """What a count column counts, in English ('loans', 'accounts'), or None when not known."""
+    metric = metrics.REGISTRY.get(column)
+    if metric is not None and metric.kind == metrics.COUNT:
+        return metric.unit
+    for prefix, (noun, _, _) in FAMILY_NOUNS.items():
+        if column.startswith(prefix) and noun != "RMB":
+            return noun
+    return COUNT_NOUNS_OF_COLUMNS.get(column)
+
+
+def is_flow(column: str) -> bool:
+    """True for a flow of the month (loans made, RMB lost, profit), False for a month-end stock."""
+    return column not in STOCK_COLUMNS and not column.startswith("partner_balance_")
+
+
+def column_definition(column: str) -> Text | None:
+    """The plain-words definition of a monthly column: the registry's for a metric, else ours."""
+    metric = metrics.REGISTRY.get(column)
+    if metric is not None:
+        return zh_terms(dict(zip(LANGS, metric.definition, strict=True)))
+    known = COLUMN_DEFINITIONS.get(column)
+    return dict(zip(LANGS, known, strict=True)) if known else None
+
+
+def parameter_label(key: str) -> Text:
+    """A swept or sampled setting as a reader reads it, with the key an analyst types:
+    'Score cutoff (underwriting.cutoff)' / '审批分数线（underwriting.cutoff）'. A key we have no
+    name for is shown as written in English and placed by its tables in Chinese."""
+    known = PARAMETER_LABELS.get(key)
+    if known:
+        return {"en": f"{known[0][:1].upper()}{known[0][1:]} ({key})", "zh": f"{known[1]}（{key}）"}
+    parts = key.split(".")
+    if len(parts) > 1 and all(part in KEY_PARTS_ZH for part in parts[:-1]):
+        return {"en": key, "zh": " › ".join(KEY_PARTS_ZH[p] for p in parts[:-1]) + f" › {parts[-1]}"}
+    return same(key)
+
+
+def rule_change_text(key: str, value: float) -> Text:
+    """One scheduled rule change as it reads on a chart: 'own funding ≥ 30 %' / '自有出资 ≥ 30%'."""
+    known = RULE_CHANGES.get(key)
+    if known is None:
+        return same(f"{key} = {value:g}")
+    en, zh, unit = known
     if unit == RATE:
-        percent = _minus(_percent(value))
-        return {"en": f"{percent} %", "zh": f"{percent}%"}
-    if unit == RMB:
-        return {"en": _rmb_en(value), "zh": _rmb_zh(value)}
-    if unit == DAYS:
-        return {"en": f"{_minus(f'{value:.1f}')} days", "zh": f"{_minus(f'{value:.1f}')} 天"}
-    if unit == MULTIPLE:
-        return same(f"{_minus(f'{value:.2f}')}×")
-    return same(_minus(_number(value)))
+        number = f"{100 * value:.3g}"
+        shown = {"en": f"{number} %", "zh": f"{number}%"}
+    else:  # 'RMB 300,000', '30 万元': a rule's round number without the table's trailing zeros
+        shown = {lang: _trimmed(value) for lang, value in format_value(value, unit).items()}
+    return {"en": en.format(value=shown["en"]), "zh": zh.format(value=shown["zh"])}
 
 
-def format_change(value: float, unit: str) -> Text:
-    """A signed difference: rates in percentage points, other units as levels."""
-    if unit == RATE:
-        points = _percent(value)
-        signed = _minus(f"+{points}" if float(points) > 0 else points)
-        return {"en": f"{signed} pp", "zh": f"{signed} 个百分点"}
-    sign = "+" if value > 0 else ""
-    level = format_value(value, unit)
-    return {lang: f"{sign}{level[lang]}" for lang in LANGS}
+def _trimmed(number: str) -> str:
+    """'1.50 m' → '1.5 m', '30.0 万元' → '30 万元'."""
+    return re.sub(r"\.0+(?=\D|$)", "", re.sub(r"(\.\d*?[1-9])0+(?=\D|$)", r"\1", number))
 
 
-def format_percent(fraction: float, signed: bool = False) -> Text:
-    """A relative change, e.g. -0.18 as '−18 %' (signed) or '18 %' (magnitude)."""
-    number = _percent_number(fraction, signed)
-    return {"en": f"{number} %", "zh": f"{number}%"}
-
-
-def format_percent_interval(low: float, high: float, signed: bool = False) -> Text:
-    """A relative interval: '12–24 %' for magnitudes, '−8 % to +2 %' when signed."""
-    if signed:
-        low_text, high_text = format_percent(low, signed=True), format_percent(high, signed=True)
-        return {
-            "en": f"{low_text['en']} to {high_text['en']}",
-            "zh": f"{low_text['zh']} 至 {high_text['zh']}",
-        }
-    low_number, high_number = _percent_number(low, False), _percent_number(high, False)
-    return {"en": f"{low_number}–{high_number} %", "zh": f"{low_number}%–{high_number}%"}
-
-
-def _percent_number(fraction: float, signed: bool) -> str:
-    value = fraction if signed else abs(fraction)
-    digits = 0 if abs(value) >= 10 else 1
-    sign = "+" if signed and value > 0 else ""
-    return _minus(f"{sign}{100 * value:.{digits}f}")
-
-
-def _percent(fraction: float) -> str:
-    """A fraction in percent, 1 decimal (2 below 1 %); a value that rounds to zero has no sign."""
-    percent = 100 * fraction
-    digits = 1 if abs(percent) >= 1 or percent == 0 else 2
-    shown = f"{percent:.{digits}f}"
-    return shown.lstrip("-") if float(shown) == 0 else shown
-
-
-def _rmb_en(value: float) -> str:
-    for threshold, suffix in ((1e9, " bn"), (1e6, " m"), (1e3, " k")):
-        if abs(value) >= threshold:
-            return f"RMB {_minus(_significant(value / threshold))}{suffix}"
-    return f"RMB {_minus(_significant(value))}"
-
-
-def _rmb_zh(value: float) -> str:
-    for threshold, suffix in ((1e8, " 亿元"), (1e4, " 万元")):
-        if abs(value) >= threshold:
-            return f"{_minus(_significant(value / threshold))}{suffix}"
-    return f"{_minus(_significant(value))} 元"
-
-
-def _significant(value: float, digits: int = 3) -> str:
-    """Three significant digits without scientific notation: 1.23, 12.3, 123, 1,234."""
-    if value == 0 or not math.isfinite(value):
-        return "0"
-    decimals = max(0, digits - 1 - math.floor(math.log10(abs(value))))
-    return f"{value:,.{decimals}f}"
-
-
-def _number(value: float) -> str:
-    return f"{value:,.0f}" if abs(value) >= 100 or value == int(value) else _significant(value)
-
-
-def _minus(number: str) -> str:
-    """Typographic minus sign."""
-    return number.replace("-", "−")
+def zh_terms(value: Text) -> Text:
+    """`value` with the report's Chinese terms (ZH_TERMS) in its Chinese text."""
+    chinese = value["zh"]
+    for old, new in ZH_TERMS.items():
+        chinese = chinese.replace(old, new)
+    return {**value, "zh": chinese}

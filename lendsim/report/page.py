@@ -35,7 +35,9 @@ header.masthead { background: var(--accent); color: white; padding: 28px 0 22px;
 .kicker { text-transform: uppercase; letter-spacing: .08em; font-size: 12px; opacity: .8; margin: 0; }
 h1 { margin: 4px 0 6px; font-size: 28px; line-height: 1.25; }
 .purpose { margin: 0; max-width: 860px; opacity: .92; }
-h1, h3, .purpose, .meta, td, th, li, footer { overflow-wrap: anywhere; }
+h1, h3, h4, .purpose, .meta, li, p, footer { overflow-wrap: anywhere; }
+td, th { overflow-wrap: break-word; }
+td:not(:first-child) { white-space: nowrap; }
 .meta { margin: 10px 0 0; font-size: 13px; opacity: .75; }
 .masthead-top { display: flex; justify-content: space-between; align-items: center; gap: 16px; }
 #language-switch { border: 1px solid rgba(255,255,255,.6); background: transparent; color: white;
@@ -65,12 +67,20 @@ ul.findings li { margin: 4px 0; }
 ul.findings li.not-significant { color: var(--muted); }
 .figure { margin: 0 0 8px; }
 table.keys td:first-child { width: 180px; color: var(--muted); }
-table.keys td { text-align: left; word-break: break-word; }
+table.keys td { text-align: left; word-break: break-word; white-space: normal; }
 pre { background: var(--soft); border: 1px solid var(--line); border-radius: 6px; padding: 12px;
-  font-size: 12px; overflow-x: auto; max-height: 520px; }
+  font-size: 12px; overflow-x: auto; max-height: 520px; white-space: pre-wrap; }
 footer { color: var(--muted); font-size: 12px; padding: 0 0 30px; }
+p.bottom-line { font-size: 17px; line-height: 1.55; margin: 4px 0 14px; padding: 12px 16px;
+  border-left: 4px solid var(--accent); background: #eef2ff; }
+p.lead { margin: 4px 0 10px; }
+details { margin: 6px 0 10px; }
+details > summary { cursor: pointer; color: var(--accent); font-size: 14px; }
+h4 { font-size: 14px; margin: 14px 0 2px; }
+ul.events { padding-left: 20px; margin: 4px 0 10px; font-size: 13px; }
 @media print {
   body { background: white; } section { border: none; } #language-switch, nav.contents { display: none; }
+  details > * { display: block; }
 }
 """
 
@@ -125,12 +135,12 @@ def table(
     return f'<table class="{css_class}">{thead}<tbody>{body}</tbody></table>'
 
 
-def bullets(items: list[Text], item_classes: list[str]) -> str:
+def bullets(items: list[Text], item_classes: list[str], css_class: str = "findings") -> str:
     lines = "".join(
         f'<li class="{item_class}">{bilingual(item)}</li>'
         for item, item_class in zip(items, item_classes, strict=True)
     )
-    return f'<ul class="findings">{lines}</ul>'
+    return f'<ul class="{css_class}">{lines}</ul>'
 
 
 def preformatted(content: str) -> str:
@@ -162,13 +172,18 @@ def figure_block(
 
 
 def figure_texts(figure: go.Figure) -> dict:
-    """The language-dependent texts of a figure, as arguments of Plotly.update."""
+    """The language-dependent texts of a figure, as arguments of Plotly.update: trace names, axis
+    titles, tick labels (units differ: 1.5 bn / 15 亿) and colour-bar ticks, annotations."""
     layout = figure.layout.to_plotly_json()
-    update = {
-        f"{key}.title.text": value["title"]["text"]
-        for key, value in layout.items()
-        if key.startswith(("xaxis", "yaxis")) and "text" in value.get("title", {})
-    }
+    update: dict = {}
+    for key, value in layout.items():
+        if key.startswith(("xaxis", "yaxis")):
+            if "text" in value.get("title", {}):
+                update[f"{key}.title.text"] = value["title"]["text"]
+            if "ticktext" in value:
+                update[f"{key}.ticktext"] = list(value["ticktext"])
+        elif key.startswith("coloraxis") and "ticktext" in value.get("colorbar", {}):
+            update[f"{key}.colorbar.ticktext"] = list(value["colorbar"]["ticktext"])
     for index, annotation in enumerate(layout.get("annotations", [])):
         update[f"annotations[{index}].text"] = annotation.get("text", "")
     return {"names": [trace.name or "" for trace in figure.data], "layout": update}
@@ -192,16 +207,32 @@ def document(
     )
 
 
-def masthead(kicker: Text, name: str, purpose: str | None, meta: Text) -> str:
-    """The page's header: what kind of report, the scenario's name and purpose, the language switch."""
-    purpose_html = (
-        f'<p class="purpose">{as_text(purpose)}</p>' if purpose else paragraph(text("no_purpose"), "purpose")
-    )
+def masthead(kicker: Text, name: str | Text, purpose: str | Text | None, meta: Text) -> str:
+    """The page's header: what kind of report, the scenario's title and purpose (one string, or one
+    per language), the language switch."""
+    if not purpose or (not isinstance(purpose, str) and not any(purpose.values())):
+        purpose_html = paragraph(text("no_purpose"), "purpose")
+    else:
+        purpose_html = f'<p class="purpose">{_one_or_both(purpose)}</p>'
     return (
         '<header class="masthead"><div class="wrap"><div class="masthead-top">'
         f'<p class="kicker">{bilingual(kicker)}</p>'
         f'<button id="language-switch" type="button" aria-label="language / 语言">'
         f"{bilingual(text('switch_language'))}</button></div>"
-        f"<h1>{as_text(name)}</h1>{purpose_html}"
+        f"<h1>{_one_or_both(name)}</h1>{purpose_html}"
         f'<p class="meta">{bilingual(meta)}</p></div></header>'
     )
+
+
+def _one_or_both(value: str | Text) -> str:
+    """A string as it is; a per-language text as both languages, or as one when they agree."""
+    if isinstance(value, str):
+        return as_text(value)
+    if len(set(value.values())) == 1:
+        return as_text(value[LANGS[0]])
+    return bilingual(value)
+
+
+def details(summary: Text, body: str) -> str:
+    """A block folded under a one-line summary the reader can open (closed at first)."""
+    return f"<details><summary>{bilingual(summary)}</summary>{body}</details>"

@@ -32,7 +32,7 @@ from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 import tomlkit
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 from tomlkit.container import Container
 from tomlkit.items import Item, Table
 
@@ -41,7 +41,16 @@ from lendsim.errors import ScenarioError
 if TYPE_CHECKING:
     from lendsim.scenario.schema import Scenario
 
-__all__ = ["load_scenario", "parse_overrides", "parse_value", "scenario_to_toml", "with_overrides"]
+__all__ = [
+    "expand_key",
+    "load_scenario",
+    "number_kind",
+    "parse_overrides",
+    "parse_value",
+    "scenario_to_toml",
+    "setting_value",
+    "with_overrides",
+]
 
 M = TypeVar("M", bound=BaseModel)
 Segment = str | int
@@ -89,7 +98,9 @@ def load_scenario(
         top = _Origin(file=label)
         for override in parsed:
             _apply(root, data, origins, override, top)
-        return _validate(root, data, origins, top)
+        scenario = _validate(root, data, origins, top)
+        _check_uncertainties(root, scenario, origins, top)
+        return scenario
 
 
 def with_overrides(scenario: M, overrides: Mapping[str, Any], *, source: str | None = None) -> M:
@@ -213,6 +224,9 @@ def _read_chain(path: Path, label: str) -> tuple[dict[str, Any], dict[KeyPath, _
     data: dict[str, Any] = {}
     origins: dict[KeyPath, _Origin] = {}
     for file_label, document in reversed(chain):
+        if "meta" in document and "meta" in data:  # a file's [meta] describes that file, not its base
+            del data["meta"]
+            _forget(origins, ("meta",))
         _merge(data, document, origins, (), _Origin(file=file_label))
     return data, origins
 
@@ -425,12 +439,15 @@ def _origin_of(origins: Mapping[KeyPath, _Origin], path: KeyPath, default: _Orig
     """Who set the value at `path`: the nearest enclosing record, or an override inside that table.
 
     A table-level problem (a cross-field validator) caused by an override names the override — when
-    exactly one override lies inside that table; with several, none is named.
+    exactly one override lies inside that table; with several, none is named. Without an override,
+    a table that a later file of the `extends` chain changed names that file (the last to change
+    it), not the base file that first declared the table.
     """
     found = default
+    recorded = False
     for length in range(len(path), 0, -1):
         if path[:length] in origins:
-            found = origins[path[:length]]
+            found, recorded = origins[path[:length]], True
             break
     if found.override is None:
         inside = [
@@ -438,6 +455,13 @@ def _origin_of(origins: Mapping[KeyPath, _Origin], path: KeyPath, default: _Orig
         ]
         distinct = {origin.override for origin in inside}
         found = inside[-1] if len(distinct) == 1 else found  # several could be the cause: name none
+    if recorded and found.override is None:
+        later = [
+            origin
+            for known, origin in origins.items()
+            if len(known) > len(path) and known[: len(path)] == path and origin.file != found.file
+        ]
+        found = later[-1] if later else found
     return found
 
 
@@ -696,10 +720,27 @@ def _locate(root: type[BaseModel], data: Any, loc: tuple[Any, ...]) -> _Located:
     return _Located(path=tuple(path), types=types_here, parents=parents, meta=meta)
 
 
+REPLACED_SETTINGS = {
+    "platform.capital_per_borrower_rmb": "platform.capital_rmb (the platform's capital in RMB)",
+    "platform.partners.tier1_capital_per_borrower_rmb": (
+        "tier1_capital_rmb (the bank's tier-1 capital in RMB)"
+    ),
+    "capacity.requests_per_1000_borrowers": "capacity.requests_per_month (real requests a month)",
+}
+"""Settings once given per simulated borrower, now in real-world units (the agents' weight applies
+them to the simulated population): an old file gets told what replaced them."""
+
+
 def _describe(error: Mapping[str, Any], located: _Located, origin: _Origin) -> str:
     kind = error.get("type", "")
     key = _dotted(located.path)
     subject = _subject(error, located, origin, key)
+    replaced = REPLACED_SETTINGS.get(re.sub(r"\[\d+\]", "", key))
+    if kind == "extra_forbidden" and replaced:
+        return (
+            f"{_prefix(origin.file)}{key} is no longer a setting{_from(origin, located)} — replaced by "
+            f"{replaced}: capacities and balances are now real-world totals"
+        )
     if kind == "extra_forbidden":
         close = _closest(located, origin)
         hint = (
@@ -1104,3 +1145,142 @@ def _dotted(path: KeyPath) -> str:
 
 def _prefix(file: str | None) -> str:
     return f"{file}: " if file else ""
+
+
+# ------------------------------------------------------------------------- declared uncertainties
+
+UNCERTAINTIES = "uncertainties"
+"""The root model's table of uncertain settings, each under its dotted key (schema.Uncertainty)."""
+EVERY_ENTRY = "[*]"
+"""In an uncertainty's key, `[*]` stands for every entry of that array: platform.partners[*].appetite."""
+NOT_UNCERTAIN = ("simulation.seed", "simulation.seeds", UNCERTAINTIES)
+"""Keys no uncertainty may name: seeds are replications, not plausible values."""
+_UNCERTAIN_ENDS = ("low", "high", "mode")
+
+
+def expand_key(scenario: BaseModel, key: str) -> list[str]:
+    """The settings a key names: itself, or for each `[*]` one key per entry of that array.
+
+    `platform.partners[*].appetite` → `platform.partners[0].appetite` … `platform.partners[3].appetite`
+    in a scenario with four partners, and no key at all in one without partners. Raises
+    ScenarioError when what comes before `[*]` is not an array of the scenario.
+    """
+    head, star, rest = key.partition(EVERY_ENTRY)
+    if not star:
+        return [key]
+    node = _at(_to_data(scenario), _parse_key(head, key, None) if head else ())
+    if node is None and head:
+        node = []  # an array left out (None-valued settings are): it has no entries
+    if not isinstance(node, list):
+        raise ScenarioError(f"{key} — {head or 'the scenario'} is not an array, so [*] has no entries")
+    return [name for index in range(len(node)) for name in expand_key(scenario, f"{head}[{index}]{rest}")]
+
+
+def setting_value(scenario: BaseModel, key: str) -> Any:
+    """The value of one setting by its dotted key (`macro.shocks[0].depth`); None where it is unset."""
+    return _at(_to_data(scenario), _parse_key(key, key, None))
+
+
+def number_kind(root: type[BaseModel], key: str) -> str | None:
+    """'whole' for a whole-number setting, 'real' for a number, None for anything else (text,
+    true/false, a table) or a key that is not a setting. `[*]` is read as any entry."""
+    types_here: list[Any] = [root]
+    for segment in _parse_key(key.replace(EVERY_ENTRY, "[0]"), key, None):
+        types_here = [child for tp in types_here for child, _ in _step(tp, segment)]
+    flat = _flatten(types_here)
+    if float in flat:
+        return "real"
+    return "whole" if int in flat else None
+
+
+def _at(data: Any, path: KeyPath) -> Any:
+    node = data
+    for segment in path:
+        if isinstance(segment, int):
+            node = node[segment] if isinstance(node, list) and segment < len(node) else None
+        else:
+            node = node.get(segment) if isinstance(node, dict) else None
+    return node
+
+
+def _check_uncertainties(
+    root: type[BaseModel], scenario: BaseModel, origins: Mapping[KeyPath, _Origin], top: _Origin
+) -> None:
+    """Every declared uncertainty names a number setting of the schema (like a `--set` key), once,
+    and its low, high and mode are values that setting accepts — so a robustness analysis can
+    sample anywhere in the range. The first problem is one ScenarioError naming file and key."""
+    declared = getattr(scenario, UNCERTAINTIES, None)
+    if not isinstance(declared, Mapping):
+        return
+    claimed: dict[str, str] = {}
+    for key, spec in declared.items():
+        file = _origin_of(origins, (UNCERTAINTIES, key), top).file
+        where = _dotted((UNCERTAINTIES, key))
+        ends = {end: _origin_of(origins, (UNCERTAINTIES, key, end), top).file for end in _UNCERTAIN_ENDS}
+        settings = _uncertain_settings(root, scenario, key, where, file)
+        for setting in settings:
+            if setting in claimed:
+                raise ScenarioError(
+                    f"{_prefix(file)}{where} — {setting} is uncertain already, through "
+                    f"{_dotted((UNCERTAINTIES, claimed[setting]))}; declare each setting once"
+                )
+            claimed[setting] = key
+        whole = number_kind(root, key) == "whole"
+        if whole and spec.distribution != "integer":
+            raise ScenarioError(
+                f"{_prefix(_origin_of(origins, (UNCERTAINTIES, key, 'distribution'), top).file)}"
+                f"{where}.distribution = {_shown(spec.distribution)} — {key} is a "
+                'whole-number setting: use distribution = "integer"'
+            )
+        for end in _UNCERTAIN_ENDS:
+            value = getattr(spec, end)
+            problem = None if value is None else _field_problem(root, key, int(value) if whole else value)
+            if problem is not None:
+                raise ScenarioError(f"{_prefix(ends[end])}{where}.{end} = {_shown(value)} — {key} {problem}")
+
+
+def _uncertain_settings(
+    root: type[BaseModel], scenario: BaseModel, key: str, where: str, file: str | None
+) -> list[str]:
+    """The settings an uncertainty's key names, after checking it as a `--set` key is checked."""
+    path = _parse_key(key.replace(EVERY_ENTRY, "[0]"), where, file)
+    _check_key(root, _Override(text=where, key=key, path=path, value=None), file)
+    bare = re.sub(r"\[(\d+|\*)\]", "", key)
+    if any(bare == name or bare.startswith(name + ".") for name in NOT_UNCERTAIN):
+        raise ScenarioError(
+            f"{_prefix(file)}{where} — {key} cannot be uncertain: seeds are replications, and "
+            "uncertainties are not settings"
+        )
+    if number_kind(root, key) is None:
+        raise ScenarioError(
+            f"{_prefix(file)}{where} — {key} is not a number setting; an uncertainty samples numbers "
+            "(give a whole-number or decimal setting)"
+        )
+    try:
+        return expand_key(scenario, key)
+    except ScenarioError as error:
+        raise ScenarioError(f"{_prefix(file)}{where} — {str(error).removeprefix(key + ' — ')}") from None
+
+
+def _field_problem(root: type[BaseModel], key: str, value: Any) -> str | None:
+    """What the setting at `key` allows ('must be a number from 0 to 1') if `value` breaks its own
+    constraints, else None. Only the setting itself is checked, not how it combines with others (a
+    whole scenario can be valid with an inherited range that clashes with it, e.g. an own-funded
+    share below 1 in a scenario without partner banks); such a clash is reported when a robustness
+    analysis builds the point that shows it."""
+    path = _parse_key(key.replace(EVERY_ENTRY, "[0]"), key, None)
+    types_here: list[Any] = [root]
+    meta: list[Any] = []
+    for segment in path:
+        steps = [step for tp in types_here for step in _step(tp, segment)]
+        types_here = [child for child, _ in steps]
+        meta = [item for _, extra in steps for item in extra]
+    annotation: Any = types_here[0] if len(types_here) == 1 else typing.Union[tuple(types_here)]  # noqa: UP007
+    if meta:
+        annotation = typing.Annotated[annotation, *meta]
+    try:
+        TypeAdapter(annotation).validate_python(value)
+    except ValidationError as exc:
+        error = exc.errors(include_url=False)[0]
+        return _allowed(error, _Located(path=path, types=types_here, parents=[], meta=meta))
+    return None

@@ -42,10 +42,15 @@ class Frozen(BaseModel):
 
 
 class Meta(Frozen):
-    """What the scenario represents, shown at the top of the report."""
+    """What the scenario represents, shown at the top of the report (in English and in Chinese)."""
 
     name: str = Field("baseline", description="Short name of the scenario.")
+    title: str = Field("", description="Title the report shows in English (empty: the name).")
+    title_zh: str = Field("", description="Title the report shows in Chinese (empty: the English title).")
     description: str = Field("", description="One or two sentences on what the scenario represents.")
+    description_zh: str = Field(
+        "", description="The description in Chinese, shown in the Chinese report (empty: the English one)."
+    )
 
 
 class Simulation(Frozen):
@@ -77,10 +82,48 @@ class Simulation(Frozen):
         return self
 
 
-class Consumers(Frozen):
+class Represented(Frozen):
+    """Simulated agents that stand for many real borrowers: each one carries a weight, the real
+    borrowers per agent, and every count and RMB sum the model reports or compares with a real-world
+    capacity (reviewers, systems, capital, partners) is weighted by it — so a run with more agents
+    is a more precise estimate of the same world, not a bigger world."""
+
+    count: int
+    represents: int | None
+
+    @property
+    def real_count(self) -> int:
+        """Real borrowers these agents stand for (none without agents: count = 0 leaves this kind of
+        borrower out, whatever `represents` a parent file gave)."""
+        return self.count if self.represents is None or self.count == 0 else self.represents
+
+    @property
+    def weight(self) -> float:
+        """Real borrowers per simulated one (1 with no agents)."""
+        return self.real_count / self.count if self.count else 1.0
+
+    @model_validator(mode="after")
+    def _an_agent_stands_for_at_least_one_borrower(self) -> Represented:
+        if self.count and self.weight < 1.0:
+            raise ValueError(
+                f"represents = {self.represents} is fewer than count = {self.count}: a simulated "
+                "borrower stands for at least one real one — lower count or raise represents"
+            )
+        return self
+
+
+class Consumers(Represented):
     """Individual borrowers: income, expenses, a latent creditworthiness and their credit demand."""
 
-    count: int = Field(20_000, ge=0, le=10_000_000, description="Simulated consumers.")
+    count: int = Field(20_000, ge=0, le=10_000_000, description="Simulated consumers (agents).")
+    represents: int | None = Field(
+        None,
+        ge=0,
+        description=(
+            "Real consumers the simulated ones stand for (absent: as many as count); every count and "
+            "RMB amount in the results is for these real borrowers."
+        ),
+    )
     income_median_rmb: float = Field(6_000.0, gt=0, description="Median monthly income.")
     income_dispersion: float = Field(0.5, ge=0, le=3, description="Std. dev. of log income across people.")
     expense_share: float = Field(0.6, ge=0, le=1, description="Share of normal income spent on living costs.")
@@ -130,10 +173,18 @@ def _default_sectors() -> tuple[Sector, ...]:
     )
 
 
-class SMEs(Frozen):
+class SMEs(Represented):
     """Small businesses: revenue by sector with seasonality, working-capital demand, offline quality."""
 
-    count: int = Field(4_000, ge=0, le=10_000_000, description="Simulated SMEs.")
+    count: int = Field(4_000, ge=0, le=10_000_000, description="Simulated SMEs (agents).")
+    represents: int | None = Field(
+        None,
+        ge=0,
+        description=(
+            "Real SMEs the simulated ones stand for (absent: as many as count); every count and RMB "
+            "amount in the results is for these real borrowers."
+        ),
+    )
     revenue_median_rmb: float = Field(60_000.0, gt=0, description="Median monthly revenue.")
     revenue_dispersion: float = Field(0.8, ge=0, le=3, description="Std. dev. of log revenue across firms.")
     margin: float = Field(
@@ -266,6 +317,11 @@ class Population(Frozen):
     external_debt: ExternalDebt = ExternalDebt()
     behaviour: Behaviour = Behaviour()
 
+    @property
+    def real_borrowers(self) -> int:
+        """Real consumers and SMEs the simulated ones stand for."""
+        return self.consumers.real_count + self.smes.real_count
+
     @model_validator(mode="after")
     def _region_names_unique(self) -> Population:
         names = [r.name for r in self.regions]
@@ -304,8 +360,39 @@ class Macro(Frozen):
     shocks: tuple[Shock, ...] = Field((), description="Scheduled shocks (an array of tables).")
 
 
+class ReviewerBias(Frozen):
+    """A reviewer's preference (shift > 0) or aversion (shift < 0) for some borrowers, whatever their
+    true quality: the conditions given all apply (none given: everyone reviewed)."""
+
+    sectors: tuple[str, ...] = Field((), description="Only SMEs in these sectors (empty: any sector).")
+    regions: tuple[str, ...] = Field((), description="Only borrowers in these regions (empty: any region).")
+    thin_file: bool | None = Field(
+        None,
+        description=(
+            "Only SMEs with thin online files (true: young firms, which the model knows by their thin "
+            "file) or only those with established files (false); absent: anyone."
+        ),
+    )
+    shift: float = Field(
+        ge=-3,
+        le=3,
+        description=(
+            "Added to the reviewer's belief about these borrowers' quality, in standard deviations of "
+            "quality (−0.3: judged 0.3 s.d. worse than the evidence says)."
+        ),
+    )
+
+
 class HumanReview(Frozen):
-    """People in the loop: who gets reviewed, how many can be, what they see and what they cost."""
+    """People in the loop: who gets reviewed, how many can be, what they see and what they cost.
+
+    What reviewers see (docs/reviewers.md): their look at a borrower's hidden quality errs with
+    `soft_info_noise` (SMEs' × `sme_noise_factor`), more on riskier cases (`risk_noise_slope`) and
+    when worked beyond a comfortable load (`fatigue_noise_slope`); they weigh it as if it erred only
+    by its usual amount. They are shown the engine's score, or (`reviewers_see_score` false) read
+    the file themselves with `hard_info_noise` and take their reading for the score. A `bias`
+    shifts their belief about some borrowers.
+    """
 
     reviewers: int = Field(
         2, ge=0, le=100_000, description="Reviewers on duty; 0 means every decision is automated."
@@ -313,14 +400,76 @@ class HumanReview(Frozen):
     reviews_per_reviewer_month: int = Field(
         400, gt=0, le=100_000, description="Reviews one reviewer completes a month."
     )
-    cost_per_review_rmb: float = Field(40.0, ge=0, description="Cost of one review.")
+    cost_per_review_rmb: float = Field(
+        40.0, ge=0, description="Cost of one review done, beyond the staff's pay (data, calls, checks)."
+    )
+    cost_per_reviewer_month_rmb: float = Field(
+        0.0,
+        ge=0,
+        description=(
+            "Monthly cost of one reviewer employed (pay, social contributions, overhead), charged "
+            "every month in HITL mode whether the reviewer is busy or not."
+        ),
+    )
     delay_days: float = Field(3.0, ge=0, le=365, description="Days a review adds to the decision.")
     score_band: float = Field(
         40.0, ge=0, description="Applications within ± this many points of the cutoff go to review."
     )
     review_thin_file_smes: bool = Field(True, description="SMEs with thin online files go to review.")
     soft_info_noise: float = Field(
-        0.5, ge=0, le=100, description="Std. dev. of the reviewer's error on hidden quality."
+        0.5,
+        ge=0,
+        le=100,
+        description=(
+            "Std. dev. of the reviewer's error on a consumer's hidden quality, on an ordinary case at a "
+            "comfortable load (SMEs': × sme_noise_factor)."
+        ),
+    )
+    sme_noise_factor: float = Field(
+        1.0, ge=0, le=10, description="The reviewer's error on an SME is this many times a consumer's."
+    )
+    risk_noise_slope: float = Field(
+        0.0,
+        ge=0,
+        le=10,
+        description=(
+            "Riskier cases are read worse: the reviewer's errors grow by this share for each 100 score "
+            "points below 650."
+        ),
+    )
+    reviewers_see_score: bool = Field(
+        True,
+        description=(
+            "Reviewers are shown the engine's score; false: they read the hard information in the file "
+            "themselves (humans alone)."
+        ),
+    )
+    hard_info_noise: float = Field(
+        0.0,
+        ge=0,
+        le=100,
+        description=(
+            "Std. dev. of a reviewer's own reading of the hard information, in units of the score's "
+            "signal (100 points), when not shown the score."
+        ),
+    )
+    comfortable_reviews_per_reviewer_month: int = Field(
+        400,
+        gt=0,
+        le=100_000,
+        description="Reviews a reviewer does a month before tiring (beyond it, errors grow).",
+    )
+    fatigue_noise_slope: float = Field(
+        0.0,
+        ge=0,
+        le=10,
+        description=(
+            "Errors grow by this share for each comfortable load's worth of extra reviews a reviewer "
+            "does in the month (0: reviewers never tire)."
+        ),
+    )
+    bias: tuple[ReviewerBias, ...] = Field(
+        (), description="Reviewers' preferences or aversions (an array of tables; empty: none)."
     )
     match_term_to_cash_flow: bool = Field(
         True, description="Reviewers set the term so the instalment fits cash flow."
@@ -539,10 +688,10 @@ class Calendar(Frozen):
 class Capacity(Frozen):
     """Processing capacity: requests beyond it fail; borrowers retry, which loads the system further."""
 
-    requests_per_1000_borrowers: float = Field(
+    requests_per_month: float = Field(
         0.0,
         ge=0,
-        description="Requests the system processes a month per 1,000 simulated borrowers; 0 = unlimited.",
+        description="Real requests (applications and drawdowns) the system processes a month; 0 = unlimited.",
     )
     peak_capacity_multiplier: float = Field(
         1.0,
@@ -594,10 +743,7 @@ class PartnerBank(Frozen):
     """A bank that funds the partner share of co-lent loans, within its own appetite and limits."""
 
     name: str = Field(description="Partner name.")
-    tier1_capital_per_borrower_rmb: float = Field(
-        gt=0,
-        description="The bank's net tier-1 capital, per simulated borrower (scales with the population).",
-    )
+    tier1_capital_rmb: float = Field(gt=0, description="The bank's net tier-1 capital, RMB.")
     max_share_of_tier1: float = Field(
         0.25,
         gt=0,
@@ -616,17 +762,15 @@ class PartnerBank(Frozen):
 
 def _default_partners() -> tuple[PartnerBank, ...]:
     return tuple(
-        PartnerBank(name=name, tier1_capital_per_borrower_rmb=tier1)
-        for name, tier1 in (("bank_a", 2500.0), ("bank_b", 2000.0), ("bank_c", 1500.0), ("bank_d", 1200.0))
+        PartnerBank(name=name, tier1_capital_rmb=tier1)
+        for name, tier1 in (("bank_a", 60e6), ("bank_b", 48e6), ("bank_c", 36e6), ("bank_d", 28.8e6))
     )
 
 
 class Platform(Frozen):
     """The lender's balance sheet and funding: own capital, borrowings, ABS, co-lending partners."""
 
-    capital_per_borrower_rmb: float = Field(
-        30.0, ge=0, description="Initial capital (net assets) per simulated borrower (consumers + SMEs)."
-    )
+    capital_rmb: float = Field(720_000.0, ge=0, description="Initial capital (net assets), RMB.")
     own_funding_share: float = Field(
         0.02,
         gt=0,
@@ -743,6 +887,53 @@ class Regulation(Frozen):
     )
 
 
+UNCERTAINTY_DISTRIBUTIONS = ("uniform", "triangular", "integer")
+
+
+class Uncertainty(Frozen):
+    """A setting whose value is not known: the range of values that are plausible, how likely each
+    is, and where that range comes from. `lendsim robustness` samples every declared uncertainty
+    and reports how often each finding of the scenario holds across them."""
+
+    low: float = Field(description="Lowest plausible value.")
+    high: float = Field(description="Highest plausible value.")
+    distribution: Literal["uniform", "triangular", "integer"] = Field(
+        "uniform",
+        description=(
+            "uniform: every value from low to high equally likely; triangular: most likely at mode, "
+            "tapering to low and high; integer: every whole number from low to high equally likely "
+            "(the one choice for a whole-number setting)."
+        ),
+    )
+    mode: float | None = Field(None, description="Most likely value (triangular only).")
+    source: str = Field(
+        min_length=1, description="Where the range comes from: a study, a figure, or 'judgement: why'."
+    )
+    label: str = Field("", description="Short name in plain words for reports (empty: from the key).")
+
+    @model_validator(mode="after")
+    def _a_range_that_can_be_sampled(self) -> Uncertainty:
+        if not self.low < self.high:
+            raise ValueError(f"low = {self.low:g} must be below high = {self.high:g}")
+        if self.distribution == "triangular":
+            if self.mode is None:
+                raise ValueError("a triangular distribution needs mode, its most likely value")
+            if not self.low <= self.mode <= self.high:
+                raise ValueError(
+                    f"mode = {self.mode:g} must lie from low = {self.low:g} to high = {self.high:g}"
+                )
+        elif self.mode is not None:
+            raise ValueError(f'mode is for distribution = "triangular", not "{self.distribution}"')
+        whole = float(self.low).is_integer() and float(self.high).is_integer()
+        if self.distribution == "integer" and not whole:
+            raise ValueError(
+                f"an integer distribution needs whole-number low and high, not {self.low:g} and {self.high:g}"
+            )
+        if not self.source.strip():
+            raise ValueError("source must say where the range comes from")
+        return self
+
+
 class Scenario(Frozen):
     """A complete, validated scenario: population, economy, platform, rules and regulation."""
 
@@ -758,12 +949,23 @@ class Scenario(Frozen):
     capacity: Capacity = Capacity()
     policy: Policy = Policy()
     reasons: Reasons = Reasons()
+    uncertainties: dict[str, Uncertainty] = Field(
+        default_factory=dict,
+        description=(
+            "Settings whose values are not known, each a table under its dotted key with its "
+            "plausible range and source; `lendsim robustness` tests the findings against them."
+        ),
+    )
 
     @model_validator(mode="after")
     def _names_known(self) -> Scenario:
         sectors = {sector.name for sector in self.population.smes.sectors}
         regions = {region.name for region in self.population.regions}
-        tables = [("macro.shocks", self.macro.shocks), ("policy.restrictions", self.policy.restrictions)]
+        tables = [
+            ("macro.shocks", self.macro.shocks),
+            ("policy.restrictions", self.policy.restrictions),
+            ("underwriting.hitl.bias", self.underwriting.hitl.bias),
+        ]
         for table, items in tables:
             for i, item in enumerate(items):
                 for key, known in (("sectors", sectors), ("regions", regions)):

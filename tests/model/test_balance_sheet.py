@@ -24,7 +24,7 @@ def everyone(scenario, mode: str = "automated", replication: int = 0) -> pd.Data
 def test_raising_the_own_funding_share_with_fixed_capital_shrinks_the_maximum_book_in_proportion(
     tiny_scenario,
 ):
-    funding = Funding(tiny_scenario, n_borrowers=1_000, events=KeyedUniforms(1))
+    funding = Funding(tiny_scenario, events=KeyedUniforms(1))
     book = LoanBook(1_000, interest_first=False)
     capital = 1_000_000.0
     huge = np.full(1_000, 1e9)
@@ -38,9 +38,8 @@ def test_raising_the_own_funding_share_with_fixed_capital_shrinks_the_maximum_bo
 
 
 def test_the_own_book_never_exceeds_what_capital_and_leverage_allow(tiny_scenario):
-    tight = tweak(
-        tiny_scenario, regulation__min_own_funding_share=0.3, platform__capital_per_borrower_rmb=10.0
-    )
+    real = tiny_scenario.population.real_borrowers
+    tight = tweak(tiny_scenario, regulation__min_own_funding_share=0.3, platform__capital_rmb=10.0 * real)
     t = everyone(tight)
     assert (t["supply_lost_leverage"] + t["supply_lost_capital"]).sum() > 0
     # Lending stops at the limit; the month's own profit or loss moves capital after that.
@@ -59,12 +58,10 @@ def test_a_dated_rule_change_applies_from_its_month(tiny_scenario):
 
 
 def test_partner_banks_stay_within_their_concentration_limits(tiny_scenario):
-    lean = tweak(
-        tiny_scenario, platform__partners=[{"name": "only", "tier1_capital_per_borrower_rmb": 600.0}]
-    )
+    tier1 = 600.0 * tiny_scenario.population.real_borrowers
+    lean = tweak(tiny_scenario, platform__partners=[{"name": "only", "tier1_capital_rmb": tier1}])
     t = everyone(lean)
-    n = tiny_scenario.population.consumers.count + tiny_scenario.population.smes.count
-    limit = 600.0 * n * 0.25
+    limit = tier1 * 0.25
     assert (t["partner_balance_only_rmb"] <= limit * (1 + 1e-9)).all()
     assert t["supply_lost_partners"].sum() > 0
 
@@ -100,7 +97,7 @@ def test_a_suspension_stops_originations_exactly_in_its_months(tiny_scenario):
 def test_a_persistent_breach_escalates_warning_growth_cap_then_suspension(tiny_scenario):
     fragile = tweak(
         tiny_scenario,
-        platform__capital_per_borrower_rmb=20.0,
+        platform__capital_rmb=20.0 * tiny_scenario.population.real_borrowers,
         platform__operating_cost_apr=1.0,  # costs that burn capital month after month
         regulation__cure_months=2,
     )
@@ -121,7 +118,8 @@ def test_irb_risk_weights_change_the_capital_ratio(tiny_scenario):
 
 
 def test_a_funding_cost_shock_raises_funding_costs(tiny_scenario):
-    base = tweak(tiny_scenario, platform__own_funding_share=0.5, platform__capital_per_borrower_rmb=50.0)
+    capital = 50.0 * tiny_scenario.population.real_borrowers
+    base = tweak(tiny_scenario, platform__own_funding_share=0.5, platform__capital_rmb=capital)
     shock = [{"start_month": 5, "duration_months": 6, "depth": 0.0, "funding_cost_shift": 0.05}]
     calm, dear = everyone(base), everyone(tweak(base, macro__shocks=shock))
     assert dear.loc[5:10, "funding_cost_rmb"].sum() > calm.loc[5:10, "funding_cost_rmb"].sum()

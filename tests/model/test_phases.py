@@ -51,11 +51,14 @@ CALM = SimpleNamespace(downtime=0.0, in_peak=False)  # the parts of Economy the 
 
 @pytest.fixture
 def small(tiny_scenario: Scenario) -> Scenario:
-    """Six consumers and four SMEs; the engine prices at the base APR (no risk premium)."""
+    """Six consumers and four SMEs, each one real borrower; the engine prices at the base APR (no
+    risk premium)."""
     return tweak(
         tiny_scenario,
         population__consumers__count=6,
+        population__consumers__represents=6,
         population__smes__count=4,
+        population__smes__represents=4,
         underwriting__risk_premium=0.0,
         underwriting__model__data_lag_months=0,
     )
@@ -122,14 +125,14 @@ def test_intake_tells_drawdowns_from_applications_and_defers_a_hopeless_reapplic
         small,
         reasons__actionable=True,
         underwriting__drawdown__credit_lines=True,
-        capacity__requests_per_1000_borrowers=0.0,  # unlimited: every request gets through
+        capacity__requests_per_month=0.0,  # unlimited: every request gets through
     )
     t = table(s)
     t.line_limit_rmb[0], t.line_expires[0] = 8_000.0, 12  # a line on show
     t.last_rejection[1], t.score[1] = Rejection.SCORE, 400.0  # told "score too low", still below
     t.last_rejection[2] = Rejection.POLICY  # applies again after another rejection
     asking = Applications(np.array([0, 1, 2, 3]), np.full(4, 2_000.0))
-    operations = Operations(s.capacity, t.size, KeyedUniforms(1))
+    operations = Operations(s.capacity, t.weight, KeyedUniforms(1))
     requests = take_requests(asking, engine(s, t), operations, CALM, True, 0)
     assert requests.borrower.tolist() == [0, 2, 3]
     assert requests.has_line.tolist() == [True, False, False]
@@ -236,7 +239,9 @@ def test_reviewers_take_the_queue_up_to_capacity_and_the_rest_waits(team):
     month = review(queue, engine(team, t), np.random.default_rng(0), Accounts(team, t, KeyedUniforms(0)))
     assert month.reviewed.borrower.tolist() == [0, 6]
     assert month.waiting.tolist() == [2] and t.awaiting_decision.tolist() == [i == 2 for i in range(10)]
-    assert month.cost_by_kind_rmb.tolist() == [50.0, 50.0] and month.cost_rmb == 100.0
+    pay = team.underwriting.hitl.cost_per_reviewer_month_rmb  # one reviewer, paid busy or not
+    assert month.cost_by_kind_rmb.tolist() == [50.0, 50.0] and month.staff_cost_rmb == pay
+    assert month.cost_rmb == 100.0 + pay
     assert month.first.decisions.reviewed.all()
 
 
@@ -292,7 +297,7 @@ def approvals(rows: list[int], amounts: list[float]) -> Decisions:
 def test_a_suspension_leaves_no_room_and_a_growth_cap_holds_lending_to_its_share_of_the_recent_average(small):
     t = table(small)
     d = approvals([0, 1], [1_000.0, 1_000.0])
-    funding, book, rich = Funding(small, t.size, KeyedUniforms(0)), LoanBook(t.size, False), 1e12
+    funding, book, rich = Funding(small, KeyedUniforms(0)), LoanBook(t.size, False), 1e12
     room = lending_room_share(d, engine(small, t), funding, book, rich, SUSPENSION, [], 0.5)
     assert room == (0.0, "suspension")
     recent = [1_000.0, 1_000.0, 1_000.0]
@@ -308,7 +313,7 @@ def test_origination_scales_every_amount_alike_and_drops_what_falls_below_the_mi
         approvals([0, 1], [10_000.0, 150.0]),
         (0.5, "capital"),
         engine(s, t),
-        Funding(s, t.size, KeyedUniforms(0)),
+        Funding(s, KeyedUniforms(0)),
         book,
     )
     assert done.lost_rmb.tolist() == [5_000.0, 75.0]
@@ -325,7 +330,7 @@ def test_collection_pays_out_of_cash_and_savings_and_keeps_what_is_left(small):
     t.free_cash_rmb[:], t.savings_rmb[:], t.savings_cap_rmb[:] = 50.0, 100.0, 1e9
     book = LoanBook(t.size, False)
     book.open(np.array([0]), np.array([1_200.0]), np.array([0.0]), np.array([12]), month=1)
-    c = collect(book, t, Funding(small, t.size, KeyedUniforms(0)), 0.5, month=2)
+    c = collect(book, t, Funding(small, KeyedUniforms(0)), 0.5, month=2)
     assert c.was_open.tolist() == [0] and c.book_start_rmb == 1_200.0
     assert c.settled.paid_rmb[0] == 100.0
     assert t.savings_rmb[0] == 50.0 and (t.savings_rmb[1:] == 150.0).all()
@@ -337,7 +342,7 @@ def test_a_loan_that_reaches_90_dpd_defaults_and_loses_lgd_of_its_balance(small)
     book = LoanBook(t.size, False)
     book.open(np.array([4]), np.array([1_200.0]), np.array([0.0]), np.array([12]), month=1)
     book.days_past_due[4] = 60
-    funding = Funding(small, t.size, KeyedUniforms(0))
+    funding = Funding(small, KeyedUniforms(0))
     c = collect(book, t, funding, 0.5, month=2)
     assert c.defaulted.tolist() == [4] and c.credit_losses_rmb.tolist() == [600.0]
     position = month_end_position(book, funding, c.settled)
@@ -361,7 +366,7 @@ def test_a_refused_offer_repaid_from_the_borrowers_own_cash_is_a_false_rejection
 
 def test_the_review_cost_reported_by_the_review_phase_comes_off_profit_and_profit_moves_capital(small):
     t = table(small)
-    book, funding = LoanBook(t.size, False), Funding(small, t.size, KeyedUniforms(0))
+    book, funding = LoanBook(t.size, False), Funding(small, KeyedUniforms(0))
     law = RulesInForce.at(small.regulation, 1)
     c = collect(book, t, funding, 0.5, month=1)
     free, paid = (
@@ -445,7 +450,9 @@ def test_the_review_cost_in_the_p_and_l_is_the_review_cost_on_record(team):
     queue.waiting = queued([0, 6])
     month = review(queue, engine(team, t), np.random.default_rng(0), Accounts(team, t, KeyedUniforms(0)))
     records.add(month, month=1)
-    assert records.recorder.flows["review_cost"][1][:2].sum() == month.cost_rmb == 100.0
+    pay = team.underwriting.hitl.cost_per_reviewer_month_rmb
+    assert records.recorder.flows["review_cost"][1][:2].sum() == month.cost_rmb == 100.0 + pay
+    assert records.recorder.platform["review_staff_cost_rmb"][1] == pay
 
 
 def test_a_frozen_account_still_needs_credit_but_cannot_ask(tiny_scenario):

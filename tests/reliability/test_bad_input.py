@@ -57,7 +57,14 @@ FAST_S = 20.0
 """A refusal comes before any simulation: well within this, even on a loaded machine (the runs
 refused here would take hours, or never finish)."""
 SECRET = "lendsim-test-secret-7f3a9c"
-HUGE_POPULATION = ("population.consumers.count=10000000", "population.smes.count=10000000")
+HUGE_POPULATION = (
+    "population.consumers.count=10000000",
+    "population.smes.count=10000000",
+    "population.consumers.represents=10000000",
+    "population.smes.represents=10000000",
+)
+STANDS_FOR_HUGE = HUGE_POPULATION[2:]
+"""Real populations large enough for any agent count below (an agent stands for ≥ 1 borrower)."""
 
 
 def sets(*pairs: str) -> list[str]:
@@ -244,7 +251,7 @@ def machine_of_24_gb(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_the_issues_run_of_twenty_million_borrowers_is_refused_with_the_estimate(baseline, tmp_path):
-    huge = with_overrides(baseline, {"population.consumers.count": 10**7, "population.smes.count": 10**7})
+    huge = with_overrides(baseline, dict(pair.split("=") for pair in HUGE_POPULATION))
     estimate = f"needs ≈ {run_bytes(huge, 2) / 1e9:.0f} GB of memory"
     env = subprocess_env()
     env[MEMORY_ENV] = "24G"
@@ -291,6 +298,7 @@ def test_a_run_whose_monthly_tables_cannot_fit_is_refused(nothing_may_run, machi
                 "population.consumers.count=1000,10000000",
                 "--grid",
                 "population.smes.count=10000000",
+                *sets(*STANDS_FOR_HUGE),
             ],
             ["needs ≈", "20000000 borrowers"],
         ),
@@ -300,7 +308,7 @@ def test_a_run_whose_monthly_tables_cannot_fit_is_refused(nothing_may_run, machi
                 "lhs:4",
                 "--range",
                 "population.consumers.count=1000:10000000",
-                *sets(HUGE_POPULATION[1]),
+                *sets(HUGE_POPULATION[1], *STANDS_FOR_HUGE),
             ],
             ["needs ≈", "20000000 borrowers"],
         ),
@@ -352,8 +360,9 @@ def test_an_unreadable_memory_limit_is_exit_2(nothing_may_run, monkeypatch, tmp_
 
 
 def test_memory_estimates_grow_with_borrowers_and_workers(baseline):
-    small = with_overrides(baseline, {"population.consumers.count": 1000, "population.smes.count": 0})
-    large = with_overrides(baseline, {"population.consumers.count": 1_001_000, "population.smes.count": 0})
+    real = {"population.consumers.represents": 1_001_000, "population.smes.count": 0}
+    small = with_overrides(baseline, {"population.consumers.count": 1000, **real})
+    large = with_overrides(baseline, {"population.consumers.count": 1_001_000, **real})
     assert run_bytes(large, 1) - run_bytes(small, 1) == 1_000_000 * BYTES_PER_BORROWER
     per_worker = task_bytes(1_001_000, large.simulation.months)
     assert run_bytes(large, 4) - run_bytes(large, 2) == 2 * per_worker, "workers multiply the figure"
@@ -379,7 +388,7 @@ EXTREMES: dict[str, tuple[str, ...]] = {
     "two-months": ("simulation.months=2",),  # the shortest: months must exceed the default horizon
     "cutoff-lowest": ("underwriting.cutoff=350",),
     "cutoff-highest": ("underwriting.cutoff=950",),
-    "zero-capital": ("platform.capital_per_borrower_rmb=0",),
+    "zero-capital": ("platform.capital_rmb=0",),
     "shock-deepest": (SHOCK.format(depth=-1e15),),
     "shock-highest": (SHOCK.format(depth=1e15), "macro.income_beta=1"),
     "no-reviewers": ("underwriting.hitl.reviewers=0",),
@@ -415,7 +424,7 @@ EXTREMES: dict[str, tuple[str, ...]] = {
         "underwriting.model.initial_sme_default_rate=1e-300",
     ),
     "capacity-nearly-none": (
-        "capacity.requests_per_1000_borrowers=1e-300",
+        "capacity.requests_per_month=1e-300",
         "capacity.peak_capacity_multiplier=0",
     ),
     "always-down": ("calendar.maintenance=[{start_month=1, duration_months=1200, downtime_share=1}]",),
@@ -429,7 +438,7 @@ EXTREMES: dict[str, tuple[str, ...]] = {
         "population.smes.count=0",
         "underwriting.cutoff=950",
         "underwriting.hitl.reviewers=0",
-        "platform.capital_per_borrower_rmb=0",
+        "platform.capital_rmb=0",
     ),
 }
 

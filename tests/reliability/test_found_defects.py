@@ -75,7 +75,7 @@ def run_args(out: Path, *items: str, seeds: int = 1, months: int = 3, report: bo
     [
         "macro.shocks=[{start_month=1, depth=nan}]",
         "macro.shocks=[{start_month=1, depth=-inf}]",
-        "platform.capital_per_borrower_rmb=inf",
+        "platform.capital_rmb=inf",
         "population.consumers.income_median_rmb=inf",
         "underwriting.hitl.score_band=inf",
         "regulation.nonstandard_leverage_cap=inf",
@@ -98,7 +98,7 @@ def test_a_nan_shock_depth_does_not_produce_nan_results(tmp_path):
 @pytest.mark.parametrize(
     "items",
     [
-        ("platform.capital_per_borrower_rmb=1e308",),
+        ("platform.capital_rmb=1e308",),
         ("underwriting.hitl.cost_per_review_rmb=1e308", "underwriting.hitl.reviewers=5"),
     ],
     ids=["capital", "review-cost"],
@@ -122,7 +122,7 @@ TIGHT_CAPITAL = (
     "population.consumers.count=400",
     "population.smes.count=80",
     "regulation.min_capital_ratio=0.9",
-    "platform.capital_per_borrower_rmb=3",
+    "platform.capital_rmb=72000",
 )
 """A regulator that suspends lending in some runs and not in others (seed 0–1, both modes)."""
 

@@ -98,12 +98,19 @@ def overrides(draw: st.DrawFn) -> dict[str, Any]:
     """A valid scenario as overrides of the baseline: small, short, and with many knobs turned."""
     months = draw(st.integers(3, 18))
     month = st.integers(1, months)
+    # Agents stand for one real borrower each, or for many (weights of 3.5 and 40 as well).
+    consumers, smes = draw(st.integers(100, 600)), draw(st.integers(0, 150))
+    weight = draw(st.sampled_from((1.0, 3.5, 40.0)))
+    real_consumers, real_smes = round(consumers * weight), round(smes * weight)
+    real = real_consumers + real_smes
     o: dict[str, Any] = {
         "simulation.months": months,
         "simulation.default_horizon_months": draw(st.integers(1, months - 1)),
         "simulation.seed": draw(st.integers(0, 2**32)),
-        "population.consumers.count": draw(st.integers(100, 600)),
-        "population.smes.count": draw(st.integers(0, 150)),
+        "population.consumers.count": consumers,
+        "population.consumers.represents": real_consumers,
+        "population.smes.count": smes,
+        "population.smes.represents": real_smes,
         "underwriting.cutoff": draw(st.floats(350, 950)),
         "underwriting.hitl.reviewers": draw(st.integers(0, 6)),
         "underwriting.hitl.reviews_per_reviewer_month": draw(st.integers(1, 400)),
@@ -124,13 +131,13 @@ def overrides(draw: st.DrawFn) -> dict[str, Any]:
         "underwriting.model.reestimation_months": draw(st.integers(0, 6)),
         "underwriting.model.data_lag_months": draw(st.integers(0, 3)),
         "underwriting.model.adjust_cutoff": draw(st.booleans()),
-        "capacity.requests_per_1000_borrowers": draw(st.sampled_from((0.0, 5.0, 30.0, 150.0))),
+        "capacity.requests_per_month": draw(st.sampled_from((0.0, 5.0, 30.0, 150.0))) * real / 1000,
         "capacity.max_attempts": draw(st.integers(1, 4)),
         "capacity.retry_rate": draw(st.floats(0, 1)),
         "reasons.actionable": draw(st.booleans()),
         "risk.lgd": draw(st.floats(0, 1)),
         "platform.own_funding_share": draw(st.sampled_from((0.02, 0.3, 1.0)) | st.floats(0.01, 1)),
-        "platform.capital_per_borrower_rmb": draw(st.sampled_from((1.0, 30.0, 200.0))),
+        "platform.capital_rmb": draw(st.sampled_from((1.0, 30.0, 200.0))) * real,
         "regulation.apr_cap": draw(st.floats(0.05, 1)),
         "regulation.min_own_funding_share": draw(st.sampled_from((0.0, 0.3))),
         "regulation.risk_weights": draw(st.sampled_from(("standardised", "irb"))),
@@ -281,15 +288,16 @@ def check_accounting(seg: dict[str, pd.DataFrame], scenario: Scenario, labels: l
             f"{label}: book change ≠ originated − repaid − written off (max error {error})"
         )
     t = seg["all"]
-    borrowers = scenario.population.consumers.count + scenario.population.smes.count
-    start = scenario.platform.capital_per_borrower_rmb * borrowers
+    start = scenario.platform.capital_rmb
     capital = t["capital_rmb"].to_numpy()
     change = np.diff(capital, prepend=start)
     scale = float(abs(start) + np.abs(t["platform_profit"]).sum())
     assert close(change, t["platform_profit"], scale), "capital does not move by platform_profit"
 
 
-def check_numbers(monthly: pd.DataFrame, summary: dict[str, Any], flows: set[str]) -> None:
+def check_numbers(
+    monthly: pd.DataFrame, summary: dict[str, Any], flows: set[str], weights: dict[str, float]
+) -> None:
     numeric = monthly.select_dtypes(include="number")
     unknown = sorted(unknown_until_known())
     finite = np.isfinite(numeric.drop(columns=unknown).to_numpy(dtype=float))
@@ -314,14 +322,20 @@ def check_numbers(monthly: pd.DataFrame, summary: dict[str, Any], flows: set[str
         for c in flows
         if not c.endswith("_rmb") and not c.startswith("supply_lost_") and c not in FRACTIONAL
     ]
-    fractional = [c for c in counts if not np.all(monthly[c] == np.round(monthly[c]))]
-    assert not fractional, f"counts that are not whole numbers: {fractional}"
+    # A count is of real borrowers: a whole number of agents times their weight (by borrower kind).
+    fractional = []
+    for kind, weight in weights.items():
+        agents = monthly.loc[monthly["segment"] == kind, counts] / weight
+        whole = np.isclose(agents, np.round(agents), rtol=0, atol=1e-6).all(axis=0)
+        fractional += [c for c, is_whole in zip(counts, whole, strict=True) if not is_whole]
+    assert not fractional, f"counts that are not whole numbers of agents: {sorted(set(fractional))}"
 
 
 def check_causes(monthly: pd.DataFrame) -> None:
     for total, parts in CAUSES.items():
         added = monthly[list(parts)].sum(axis=1)
-        wrong = monthly.loc[added != monthly[total], ["month", "segment"]]
+        # weighted counts of real borrowers: equal up to the order of addition
+        wrong = monthly.loc[~np.isclose(added, monthly[total], rtol=1e-12, atol=1e-9), ["month", "segment"]]
         assert wrong.empty, f"{' + '.join(parts)} ≠ {total} in {wrong.head(3).to_dict('records')}"
 
 
@@ -346,7 +360,8 @@ def check_run(scenario: Scenario, result: Any, flows: set[str]) -> None:
         name for name in seg if name in ("all", "consumer", "sme") or name.startswith(("sector:", "region:"))
     ]
     check_accounting(seg, scenario, fixed)
-    check_numbers(monthly, summary, flows)
+    pop = scenario.population
+    check_numbers(monthly, summary, flows, {"consumer": pop.consumers.weight, "sme": pop.smes.weight})
     check_causes(monthly)
     check_segments(seg, flows)
     assert len(seg["all"]) == scenario.simulation.months

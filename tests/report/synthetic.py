@@ -76,10 +76,14 @@ def fabricate_run_folder(
     prefixed: bool = True,
     drop: tuple[str, ...] = (),
     rng_seed: int = 7,
+    scenario_extra: str = "",
+    meta_extra: str = "",
 ) -> Path:
     """Write summary.csv, comparison.csv, monthly.parquet, scenario.toml and manifest.json.
 
-    `drop` removes monthly columns (the headline metrics are computed before they go).
+    `drop` removes monthly columns (the headline metrics are computed before they go);
+    `scenario_extra` is appended to scenario.toml (e.g. a [[regulation.schedule]] table) and
+    `meta_extra` added to its [meta] table (e.g. title_zh = "…").
     """
     folder.mkdir(parents=True, exist_ok=True)
     monthly = fabricate_monthly(seeds, months, segments, prefixed, np.random.default_rng(rng_seed))
@@ -87,7 +91,11 @@ def fabricate_run_folder(
     monthly.drop(columns=list(drop)).to_parquet(folder / "monthly.parquet", index=False)
     summary.to_csv(folder / "summary.csv", index=False)
     _paired_comparison(summary).to_csv(folder / "comparison.csv", index=False)
-    (folder / "scenario.toml").write_text(SCENARIO_TOML.format(months=months, seeds=seeds), encoding="utf-8")
+    scenario = SCENARIO_TOML.format(months=months, seeds=seeds).replace(
+        'description = "Fabricated data & nothing else"\n',
+        'description = "Fabricated data & nothing else"\n' + meta_extra,
+    )
+    (folder / "scenario.toml").write_text(scenario + scenario_extra, encoding="utf-8")
     _write_manifest(folder, list(range(seeds)))
     return folder
 
@@ -126,6 +134,7 @@ def fabricate_monthly(
     table["requests"] = table["applications"]
     table["loans_originated"] = table["approved"]
     table["volume_originated"] = table["approved"] * noisy(np.where(is_sme, 80_000, 12_000))
+    table["requested_rmb"] = table["applications"] * noisy(np.where(is_sme, 90_000, 14_000))
     table["book_rmb"] = table.groupby(["mode", "seed", "segment"])["volume_originated"].cumsum() * 0.3
     table["principal_repaid_rmb"] = noisy(table["book_rmb"] * 0.1)
     table["interest_income_rmb"] = noisy(table["book_rmb"] * 0.012)
@@ -222,7 +231,11 @@ def _add_prefixed_columns(table, rng, maintenance) -> None:
 
 
 CONSTRAINT_INPUTS = tuple(
-    dict.fromkeys(column for c in CONSTRAINTS for column in (*c.bound_when, f"supply_lost_{c.name}"))
+    dict.fromkeys(
+        column
+        for c in CONSTRAINTS
+        for column in (*c.bound_when, f"supply_lost_{c.name}", getattr(c, "measured_against", "requests"))
+    )
 )
 """Columns the constraint metrics read (lendsim.metrics.CONSTRAINTS); one that a fabricated table
 lacks never happened in it: 0 in the summary, still absent from monthly.parquet."""
@@ -378,3 +391,52 @@ def _sensitivity(parameters: list[str], methods: tuple[str, ...], rng) -> pd.Dat
                 row |= {"S1": first_order, "S1_conf": 0.05, "ST": first_order + 0.1, "ST_conf": 0.06}
             rows.append(row | {"n_seeds": 3})
     return pd.DataFrame(rows)
+
+
+def fabricate_sensitivity_folder(
+    folder: Path,
+    *,
+    method: str = "morris",
+    metric: str = "sme_funding_gap",
+    seeds: int = 3,
+    rng_seed: int = 13,
+) -> Path:
+    """A folder shaped like `lendsim sensitivity … --difference` writes it: the sampled points as a
+    sweep (sweep.parquet, sweep_summary.csv), sensitivity.csv of `metric`'s HITL − automated
+    difference, design.json holding the base scenario, a manifest that says what was analysed — and,
+    as the real command, no scenario.toml.
+
+    The first parameter has a clear effect, the second one within the seed noise, the third none.
+    """
+    grid = {
+        "underwriting.cutoff": [560, 600, 640, 680],
+        "underwriting.hitl.reviewers": [0, 4, 8],
+        "underwriting.hitl.soft_info_noise": [0.5, 1.0],
+    }
+    fabricate_sweep_folder(folder, grid=grid, seeds=seeds, design=method, sensitivity=(), rng_seed=rng_seed)
+    rows = []
+    for parameter, size in zip(grid, (2e6, 3e4, 0.0), strict=True):
+        row = {"method": method, "metric": metric, "mode": "difference", "parameter": parameter}
+        if method == "morris":
+            row |= {"mu_star": size, "mu_star_conf": size * 0.2, "sigma": size * 0.4}
+        else:
+            share = size / 2e6
+            row |= {"S1": share * 0.8, "S1_conf": 0.05, "ST": share, "ST_conf": 0.05}
+        rows.append(row | {"seed_noise_sd": 5e4 if method == "morris" else 0.03, "n_seeds": seeds})
+    pd.DataFrame(rows).to_csv(folder / "sensitivity.csv", index=False)
+    scenario = SCENARIO_TOML.format(months=24, seeds=seeds)
+    design = {
+        "format": 1,
+        "design": method,
+        "parameters": list(grid),
+        "points": [list(point) for point in itertools.product(*grid.values())],
+        "seeds": seeds,
+        "scenario": scenario,
+        "samples": 4,
+    }
+    (folder / "design.json").write_text(json.dumps(design, indent=2), encoding="utf-8")
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    manifest["sensitivity"] = {"method": method, "metric": metric, "difference": True}
+    manifest["command"] = ["lendsim", "sensitivity", "scenarios/baseline.toml", "--method", method]
+    (folder / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    return folder

@@ -8,7 +8,7 @@ import pytest
 from scipy import stats
 
 from lendsim.report import figures
-from lendsim.report.aggregate import SeedBands, events, segment_groups, segment_rates
+from lendsim.report.aggregate import Event, SeedBands, events, segment_groups, segment_rates
 from lendsim.report.figures import Panel, compact
 from lendsim.report.i18n import format_change, format_value
 from lendsim.report.page import figure_texts
@@ -98,12 +98,15 @@ def test_time_series_overlays_both_modes_with_bands_and_shades_events(monthly: p
 
     figure = figures.time_series([Panel(bands.band("approval_rate"))], "rate", events(monthly), "en", seeds=4)
 
-    lines = [t for t in figure.data if t.mode == "lines" and t.fill is None]
+    lines = [t for t in figure.data if t.mode == "lines" and t.fill is None and t.x != (None,)]
     fills = [t for t in figure.data if t.fill == "toself"]
     assert [t.name for t in lines] == ["Automated", "HITL"]
     assert {t.line.color for t in lines} == {figures.MODE_COLOURS["automated"], figures.MODE_COLOURS["hitl"]}
-    assert len(fills) == 2
-    assert len(figure.layout.shapes) == len(events(monthly))
+    assert len(fills) == 4  # a fan per mode: its 95 % band and its 50 % band
+    marked = events(monthly)
+    peaks = [shape for shape in figure.layout.shapes if shape.type == "path"]
+    assert len(peaks) == 1 and peaks[0].path.count("M ") == sum(e.kind == "peak" for e in marked)
+    assert len(figure.layout.shapes) == sum(e.kind != "peak" for e in marked) + 1
     assert {"Macro shock", "Peak month", "Maintenance"} <= {t.name for t in figure.data}
 
 
@@ -155,3 +158,20 @@ def test_numbers_are_formatted_for_each_language():
     assert format_value(1_234_000, "rmb") == {"en": "RMB 1.23 m", "zh": "123 万元"}
     assert format_value(0.1234, "rate") == {"en": "12.3 %", "zh": "12.3%"}
     assert format_change(-0.012, "rate") == {"en": "−1.2 pp", "zh": "−1.2 个百分点"}
+
+
+def test_a_paired_chart_keeps_its_zero_line_and_marks_every_event(monthly: pd.DataFrame):
+    bands = SeedBands.of_segment(monthly)
+    rule = Event("rule", 10, 10, {"en": "New rules: own funding ≥ 30 %", "zh": "新规：自有出资 ≥ 30%"})
+    panel = Panel(bands.band("approval_rate"), difference=bands.difference_band("approval_rate"))
+
+    figure = figures.time_series([panel], "rate", [rule], "en", seeds=4)
+
+    zero = [s for s in figure.layout.shapes if s.type == "line" and s.xref.endswith("domain")]
+    lines = [s for s in figure.layout.shapes if s.type == "line" and not s.xref.endswith("domain")]
+    assert len(zero) == 1 and zero[0].y0 == 0 and zero[0].yref == "y2"
+    assert [(s.x0, s.x1, s.line.dash) for s in lines] == [(9.5, 9.5, "dash")]
+    assert lines[0].y0 == figure.layout.yaxis2.domain[0] and lines[0].y1 == 1
+    assert [a.text for a in figure.layout.annotations if a.text.startswith("New rules")] == [
+        "New rules: own funding ≥ 30 %"
+    ]

@@ -31,7 +31,7 @@ def test_a_significant_cut_is_told_as_a_relative_change_with_its_ci_and_the_revi
     assert finding.significant
     assert finding.text["en"] == (
         "HITL lowered the SME funding gap by 18.0 % (95 % CI 12.0–24.0 %), "
-        "from RMB 1.00 m to RMB 820 k, at a review cost of RMB 350 k."
+        "from RMB 1.00 m to RMB 820,000, at a review cost of RMB 350,000."
     )
 
 

@@ -279,10 +279,11 @@ def test_a_time_series_chart_draws_the_paired_band_under_the_modes(five_seeds):
     )
 
     paired = [trace for trace in figure.data if trace.name == text("mode_difference")["en"]]
-    band, line = paired
-    assert band.fill == "toself" and line.yaxis == "y2"
+    band, inner, line = paired
+    assert band.fill == "toself" and inner.fill == "toself" and line.yaxis == "y2"
     assert list(line.y) == compact(difference["mean"])
     assert set(band.y) - {None} == set(compact(difference["low"])) | set(compact(difference["high"]))
+    assert set(inner.y) - {None} == set(compact(difference["low50"])) | set(compact(difference["high50"]))
 
 
 # --------------------------------------------------------------------------- few seeds
