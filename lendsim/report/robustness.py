@@ -701,3 +701,52 @@ def uncertainties_section(contents: RobustnessContents) -> str:
             ]
         )
     return page.section("uncertainties", _t("section_uncertainties"), [page.table(header, rows)])
+
+
+KEY_FINDINGS_SHOWN = 4
+"""Findings a run report quotes from the robustness analysis of its scenario."""
+
+
+def robustness_pointer(run_folder: Path, scenario_name: str | None) -> Text | None:
+    """For a run report: the robustness analysis of the same scenario beside the run folder (the
+    newest folder holding robustness.csv whose scenario has the run's [meta] name), and for its key
+    findings the share of plausible worlds where each holds. None when there is none."""
+    import tomllib
+
+    from lendsim.contract import SCENARIO_FILE
+    from lendsim.metrics import REGISTRY
+
+    if not scenario_name or not run_folder.parent.is_dir():
+        return None
+    found = []
+    for folder in run_folder.parent.iterdir():
+        if folder == run_folder or not folder.is_dir() or not is_robustness_folder(folder):
+            continue
+        try:
+            meta = tomllib.loads((folder / SCENARIO_FILE).read_text(encoding="utf-8")).get("meta", {})
+            summary = pd.read_csv(folder / ROBUSTNESS_SUMMARY_FILE)
+        except (OSError, ValueError, tomllib.TOMLDecodeError):
+            continue
+        if meta.get("name") == scenario_name and {"metric", "share_holds"} <= set(summary.columns):
+            found.append((folder.stat().st_mtime, folder, summary))
+    if not found:
+        return None
+    _, folder, summary = max(found, key=lambda item: item[0])
+    shares = summary.set_index("metric")["share_holds"]
+    ranked = [m.name for m in REGISTRY.by_priority() if m.priority is not None and m.name in shares]
+    quoted = [
+        {lang: f"{metric_label(name)[lang]} {shares[name]:.0%}" for lang in ("en", "zh")}
+        for name in ranked[:KEY_FINDINGS_SHOWN]
+        if shares[name] == shares[name]  # not NaN
+    ]
+    where = f"../{folder.name}/report.html"
+    return {
+        "en": f"A robustness analysis of this scenario is in {where}: across the plausible values of its "
+        "declared uncertainties, the HITL − automated finding keeps its sign in this share of worlds — "
+        + "; ".join(q["en"] for q in quoted)
+        + ".",
+        "zh": f"本情景的稳健性分析见 {where}：在其声明的不确定参数的合理取值范围内，"
+        "人机协同与全自动之差保持同一方向的情形占比为："
+        + "；".join(q["zh"] for q in quoted)
+        + "。",
+    }

@@ -51,6 +51,7 @@ from lendsim.report.i18n import (
     zh_terms,
 )
 from lendsim.report.resolved import Resolved, read_resolved
+from lendsim.report.robustness import robustness_pointer
 from lendsim.statistics import MIN_SEEDS
 
 SECTIONS = (
@@ -232,7 +233,9 @@ def run_page(run: RunContents, lang: str) -> str:
         ),
         segments_section(run.monthly, charts.bands.seeds, lang),
         methods_section(run, scenario),
-        limitations_section(scenario, charts.bands.seeds),
+        limitations_section(
+            scenario, charts.bands.seeds, robustness_pointer(run.path, scenario_name(scenario))
+        ),
         glossary_section(charts.drawn),
         appendix_section(run.manifest, run.scenario_toml),
     ]
@@ -625,8 +628,14 @@ def _borrowers_text(scenario: Resolved) -> Text:
     return text("methods_borrowers", consumers=shown["consumers"], smes=shown["smes"], weights=weights)
 
 
-def limitations_section(scenario: Resolved, seeds: int) -> str:
-    """What the numbers do not capture — the assumptions a reader should weigh them against."""
+def scenario_name(scenario: Resolved) -> str | None:
+    name = scenario.setting("meta.name")
+    return name if isinstance(name, str) else None
+
+
+def limitations_section(scenario: Resolved, seeds: int, robustness: Text | None = None) -> str:
+    """What the numbers do not capture — the assumptions a reader should weigh them against — and,
+    where one sits beside the run, what the robustness analysis of the same scenario found."""
     noise = scenario.number("underwriting.hitl.soft_info_noise")
     items = [
         text("limitation_reviewers", noise=f"{noise:g}" if noise is not None else "?"),
@@ -642,5 +651,6 @@ def limitations_section(scenario: Resolved, seeds: int) -> str:
         [
             page.paragraph(text("limitations_lead"), "lead"),
             page.bullets(items, [""] * len(items), "findings"),
+            *([page.paragraph(robustness, "lead")] if robustness else []),
         ],
     )

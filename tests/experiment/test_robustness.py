@@ -186,6 +186,24 @@ def test_the_report_says_how_robust_each_finding_is(serial_run: Path, tmp_path):
     assert "reviews per reviewer-month" in html  # the declared uncertainties, by their labels
 
 
+def test_a_run_report_points_to_the_robustness_analysis_of_its_scenario(
+    serial_run: Path, baseline_path, tmp_path
+):
+    """A run beside a robustness folder of the same scenario quotes it in its report (limitations);
+    a run of another scenario does not."""
+    shutil.copytree(serial_run, tmp_path / "baseline-robustness")
+    sets = [arg for item in TINY_SETS for arg in ("--set", item)]
+    for name in ("baseline", "other"):
+        run = ["run", str(baseline_path), "--out", str(tmp_path / name), "--months", "4", "--seeds", "2"]
+        result = invoke([*run, *sets, "--set", f'meta.name="{name}"', "--quiet"])
+        assert result.exit_code == 0, result.output
+    quoted = (tmp_path / "baseline" / "report.html").read_text(encoding="utf-8")
+    assert "A robustness analysis of this scenario is in ../baseline-robustness/report.html" in quoted
+    assert "本情景的稳健性分析见 ../baseline-robustness/report.html" in quoted
+    other = (tmp_path / "other" / "report.html").read_text(encoding="utf-8")
+    assert "A robustness analysis of this scenario" not in other
+
+
 # --------------------------------------------------------------------------- bad input
 
 
