@@ -30,7 +30,6 @@ from lendsim.report import page
 from lendsim.report.appendix import manifest_rows
 from lendsim.report.figures import MODE_COLOURS, TEMPLATE, compact, label_value_axis
 from lendsim.report.i18n import (
-    LANGS,
     Text,
     check_lang,
     format_change,
@@ -39,6 +38,7 @@ from lendsim.report.i18n import (
     metric_label,
     same,
     text,
+    text_from,
     unit_of,
 )
 from lendsim.report.markup import as_text
@@ -175,10 +175,7 @@ STRINGS: dict[str, tuple[str, str]] = {
 
 def _t(key: str, **values: str | Mapping[str, str]) -> Text:
     """One of this report's strings in every language, with `values` (plain or per language)."""
-    return {
-        lang: template.format(**{name: v if isinstance(v, str) else v[lang] for name, v in values.items()})
-        for lang, template in zip(LANGS, STRINGS[key], strict=True)
-    }
+    return text_from(STRINGS, key, **values)
 
 
 # --------------------------------------------------------------------------- the folder

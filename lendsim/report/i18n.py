@@ -866,9 +866,14 @@ def check_lang(lang: str) -> str:
 
 def text(key: str, **values: str | Mapping[str, str]) -> Text:
     """The string `key` in every language, with `values` (plain or per-language) filled in."""
+    return text_from(STRINGS, key, **values)
+
+
+def text_from(strings: Mapping[str, tuple[str, str]], key: str, **values: str | Mapping[str, str]) -> Text:
+    """`text` for a page with a table of strings of its own (a comparison, a robustness analysis)."""
     return {
         lang: template.format(**{name: _in(value, lang) for name, value in values.items()})
-        for lang, template in zip(LANGS, STRINGS[key], strict=True)
+        for lang, template in zip(LANGS, strings[key], strict=True)
     }
 
 

@@ -48,6 +48,7 @@ from lendsim.report.i18n import (
     format_percent_interval,
     metric_label,
     same,
+    text_from,
     unit_of,
 )
 from lendsim.report.markup import as_text, shortened
@@ -186,10 +187,7 @@ WEAK_SHARE = 0.5
 
 def _t(key: str, **values: str | Text) -> Text:
     """One of this page's strings in every language, with `values` (plain or per language) filled in."""
-    return {
-        lang: template.format(**{name: v if isinstance(v, str) else v[lang] for name, v in values.items()})
-        for lang, template in zip(LANGS, STRINGS[key], strict=True)
-    }
+    return text_from(STRINGS, key, **values)
 
 
 # --------------------------------------------------------------------------- reading the folder
